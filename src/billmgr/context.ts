@@ -1,0 +1,107 @@
+// What a command gets: its options, the log, mgrctl, and BILLmanager's database — each opened at most
+// once per run and only when first asked for.
+import fs from 'node:fs';
+import { ModuleError } from './errors';
+import type { Db, Paramlist } from './db';
+import type { Logger } from './log';
+import { createMgrctl, type Mgrctl } from './mgrctl';
+import { paths } from './paths';
+
+/** The options BILLmanager passes (billmanager.md §2); ids are validated positive integers. */
+export interface Options {
+  item?: number;
+  module?: number;
+  runningoperation?: number;
+  domain?: string;
+  intname?: string;
+  subcommand?: string;
+  id?: string;
+  itemtype?: string;
+  param?: string;
+  value?: string;
+  lang?: string;
+  level?: string;
+  addon?: string;
+  emails?: string;
+}
+
+export interface Context {
+  command: string;
+  opts: Options;
+  log: Logger;
+  mgrctl: Mgrctl;
+  paramlist(): Promise<Paramlist>;
+  db(): Promise<Db>;
+  /** stdin as text; '' when stdin is a terminal (never blocks on a person). */
+  stdin(maxBytes?: number): Promise<string>;
+  doNothing(): boolean;
+  close(): Promise<void>;
+}
+
+const STDIN_LIMIT = 1024 * 1024;
+const STDIN_TIMEOUT_MS = 30_000;
+
+export function readStdin(maxBytes = STDIN_LIMIT): Promise<string> {
+  if (process.stdin.isTTY) return Promise.resolve('');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (e: ModuleError) => {
+      cleanup();
+      process.stdin.destroy();
+      reject(e);
+    };
+    const timer = setTimeout(() => fail(new ModuleError('missing', `no end of input on stdin after ${STDIN_TIMEOUT_MS / 1000} s`, { object: 'stdin' })), STDIN_TIMEOUT_MS);
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) fail(new ModuleError('value', `stdin is larger than ${maxBytes} bytes`, { object: 'stdin', value: 'too large' }));
+      else chunks.push(c);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = () => onEnd();
+    function cleanup() {
+      clearTimeout(timer);
+      process.stdin.off('data', onData).off('end', onEnd).off('error', onError);
+    }
+    process.stdin.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
+export function createContext(command: string, opts: Options, log: Logger): Context {
+  const mgrctl = createMgrctl(log);
+  let paramlist: Promise<Paramlist> | undefined;
+  let db: Promise<Db> | undefined;
+  let stdin: Promise<string> | undefined;
+  const ctx: Context = {
+    command,
+    opts,
+    log,
+    mgrctl,
+    paramlist() {
+      paramlist ??= (async () => {
+        const { parseParamlist } = await import('./db');
+        return parseParamlist(await mgrctl('paramlist'));
+      })();
+      return paramlist;
+    },
+    db() {
+      db ??= (async () => {
+        const { connectDb } = await import('./db');
+        return connectDb(await ctx.paramlist(), log);
+      })();
+      return db;
+    },
+    stdin(maxBytes) {
+      stdin ??= readStdin(maxBytes);
+      return stdin;
+    },
+    doNothing: () => fs.existsSync(paths.doNothing()),
+    async close() {
+      if (db) await (await db.catch(() => undefined))?.close();
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,72 @@
+// BILLmanager's MySQL/MariaDB, read directly (as ISPsystem's own modules do); writes go via mgrctl.
+import { ModuleError } from './errors';
+import { registerSecret, type Logger } from './log';
+
+export type Paramlist = Record<string, string>;
+
+export interface Db {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const QUERY_TIMEOUT_MS = 30_000;
+
+export async function connectDb(p: Paramlist, log: Logger): Promise<Db> {
+  registerSecret(p.DBPassword);
+  const { createConnection } = await import('mysql2/promise');
+  const socketPath = p.DBSocket?.trim() || undefined;
+  const port = p.DBPort?.trim() ? Number(p.DBPort) : 3306;
+  const target = socketPath ? `socket ${socketPath}` : `${p.DBHost || 'localhost'}:${port}`;
+  let conn: Awaited<ReturnType<typeof createConnection>>;
+  const started = Date.now();
+  try {
+    conn = await createConnection({
+      // A socket, when given, wins over host and port (contract.md).
+      ...(socketPath ? { socketPath } : { host: p.DBHost || 'localhost', port }),
+      user: p.DBUser || 'root',
+      password: p.DBPassword ?? '',
+      database: p.DBName || 'billmgr',
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      charset: 'utf8mb4',
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'error';
+    log.error({ target, code }, 'cannot connect to the BILLmanager database');
+    throw new ModuleError('billmgr', `cannot connect to the BILLmanager database at ${target}: ${code}`, { object: 'database', value: code });
+  }
+  log.debug({ target, ms: Date.now() - started }, 'database connected');
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      try {
+        const [rows] = await conn.query({ sql, values: params, timeout: QUERY_TIMEOUT_MS });
+        return rows as T[];
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'error';
+        log.error({ code, sql }, 'database query failed');
+        throw new ModuleError('billmgr', `BILLmanager database query failed: ${code}`, { object: 'database', value: code });
+      }
+    },
+    async close() {
+      await conn.end().catch(() => conn.destroy());
+    },
+  };
+}
+
+/** `mgrctl paramlist` answers `<doc><elem><DBHost>…</DBHost></elem>…</doc>`. */
+export function parseParamlist(doc: Record<string, unknown>): Paramlist {
+  const out: Paramlist = {};
+  const elems = doc.elem === undefined ? [] : Array.isArray(doc.elem) ? doc.elem : [doc.elem];
+  for (const e of elems) {
+    if (!e || typeof e !== 'object') continue;
+    for (const [k, v] of Object.entries(e as Record<string, unknown>)) {
+      if (typeof v === 'string') out[k] = v;
+      else if (v && typeof v === 'object' && typeof (v as Record<string, unknown>)['#text'] === 'string') out[k] = (v as Record<string, string>)['#text']!;
+    }
+  }
+  registerSecret(out.DBPassword);
+  return out;
+}

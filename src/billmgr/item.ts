@@ -1,0 +1,143 @@
+// Loading a service (item) and a processing module from BILLmanager's database. Rows are validated:
+// a billing database edited by hand is as hostile as any other input.
+import { z } from 'zod';
+import type { Context } from './context';
+import { loadCryptKey, decryptValue } from './crypt';
+import { ModuleError } from './errors';
+import { registerSecret } from './log';
+import { MODULE_NAME, paths } from './paths';
+
+export interface Item {
+  id: number;
+  status: number;
+  /** months */
+  period: number;
+  expiredate: string | null;
+  opendate: string | null;
+  processingmodule: number | null;
+  /** the tariff's internal name: an ENOM service code in lower case */
+  pricelist: string;
+  itemtype: string;
+  params: Record<string, string>;
+  /** the CSR and issued certificate from `certificate`; the private key is never read */
+  csr: string | null;
+  crt: string | null;
+}
+
+export interface ProcessingModule {
+  id: number;
+  name: string;
+  active: boolean;
+  params: Record<string, string>;
+}
+
+const id = z.coerce.number().int().positive();
+const itemRow = z.object({
+  id,
+  status: z.coerce.number().int(),
+  period: z.coerce.number().int(),
+  expiredate: z.string().nullable(),
+  opendate: z.string().nullable(),
+  processingmodule: id.nullable(),
+  pricelist_intname: z.string().min(1, 'tariff has no internal name'),
+  itemtype_intname: z.string(),
+});
+const paramRow = z.object({ intname: z.string(), value: z.string().nullable() });
+const certRow = z.object({ csr: z.string().nullable(), crt: z.string().nullable() });
+const moduleRow = z.object({ id, name: z.string(), module: z.string(), active: z.string().nullable() });
+
+function parseRow<T>(schema: z.ZodType<T>, row: unknown, what: string): T {
+  const r = schema.safeParse(row);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = issue?.path.join('.') || what;
+    throw new ModuleError('billmgr', `${what} in BILLmanager's database is malformed: ${field}: ${issue?.message ?? 'invalid'}`, {
+      object: what,
+      value: field,
+      retry: false,
+    });
+  }
+  return r.data;
+}
+
+async function decryptRows(ctx: Context, rows: unknown[], what: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const parsed = rows.map((r) => parseRow(paramRow, r, what));
+  if (parsed.length === 0) return out;
+  const key = loadCryptKey(paths.cryptKey((await ctx.paramlist()).CryptKey));
+  for (const r of parsed) {
+    if (r.value === null || r.value === '') continue;
+    const v = decryptValue(r.value, key, `${what} ${r.intname}`);
+    registerSecret(v);
+    out[r.intname] = v;
+  }
+  return out;
+}
+
+function plainRows(rows: unknown[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of rows.map((row) => parseRow(paramRow, row, what))) out[r.intname] = r.value ?? '';
+  return out;
+}
+
+export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
+  const db = await ctx.db();
+  const [rows, params, crypted, certs] = await Promise.all([
+    db.query(
+      `SELECT i.id, i.status, i.period, i.expiredate, i.opendate, i.processingmodule,
+              p.intname AS pricelist_intname, t.intname AS itemtype_intname
+         FROM item i JOIN pricelist p ON p.id = i.pricelist JOIN itemtype t ON t.id = p.itemtype
+        WHERE i.id = ?`,
+      [itemId],
+    ),
+    db.query('SELECT intname, value FROM itemparam WHERE item = ?', [itemId]),
+    db.query('SELECT intname, value FROM itemcryptedparam WHERE item = ?', [itemId]),
+    db.query('SELECT csr, crt FROM certificate WHERE item = ?', [itemId]),
+  ]);
+  if (rows.length === 0) throw new ModuleError('value', `item ${itemId} not found in BILLmanager's database`, { object: 'item', value: String(itemId) });
+  const row = parseRow(itemRow, rows[0], 'item');
+  const cert = certs.length ? parseRow(certRow, certs[0], 'certificate') : { csr: null, crt: null };
+  return {
+    id: row.id,
+    status: row.status,
+    period: row.period,
+    expiredate: row.expiredate,
+    opendate: row.opendate,
+    processingmodule: row.processingmodule,
+    pricelist: row.pricelist_intname.toLowerCase(),
+    itemtype: row.itemtype_intname,
+    params: { ...plainRows(params, 'itemparam'), ...(await decryptRows(ctx, crypted, 'itemcryptedparam')) },
+    csr: cert.csr,
+    crt: cert.crt,
+  };
+}
+
+export async function loadProcessingModule(ctx: Context, moduleId: number): Promise<ProcessingModule> {
+  const db = await ctx.db();
+  const [rows, params, crypted] = await Promise.all([
+    db.query('SELECT id, name, module, active FROM processingmodule WHERE id = ?', [moduleId]),
+    db.query('SELECT intname, value FROM processingparam WHERE processingmodule = ?', [moduleId]),
+    db.query('SELECT intname, value FROM processingcryptedparam WHERE processingmodule = ?', [moduleId]),
+  ]);
+  if (rows.length === 0) throw new ModuleError('value', `processing module ${moduleId} not found in BILLmanager's database`, { object: 'module', value: String(moduleId) });
+  const row = parseRow(moduleRow, rows[0], 'processingmodule');
+  if (row.module !== MODULE_NAME) {
+    throw new ModuleError('value', `processing module ${moduleId} is a "${row.module}" module, not ${MODULE_NAME}`, { object: 'module', value: String(moduleId) });
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    active: row.active !== 'off',
+    params: { ...plainRows(params, 'processingparam'), ...(await decryptRows(ctx, crypted, 'processingcryptedparam')) },
+  };
+}
+
+/** Ids of every processing module that runs this module (for getbalance without --module). */
+export async function listProcessingModules(ctx: Context, activeOnly = true): Promise<number[]> {
+  const db = await ctx.db();
+  const rows = await db.query<{ id: unknown }>(
+    `SELECT id FROM processingmodule WHERE module = ?${activeOnly ? " AND active = 'on'" : ''} ORDER BY id`,
+    [MODULE_NAME],
+  );
+  return rows.map((r) => parseRow(z.object({ id }), r, 'processingmodule').id);
+}

@@ -1,0 +1,51 @@
+// The one error path: any failure becomes BILLmanager's error XML on stdout, a log line, and, when
+// BILLmanager passed --runningoperation, an update of that operation (and a staff task when retrying
+// cannot help).
+import { ModuleError } from './errors';
+import type { Logger } from './log';
+import { scrub } from './log';
+import type { Mgrctl } from './mgrctl';
+import { buildXml, text } from './xml';
+
+export function errorXml(err: ModuleError): string {
+  const xml = buildXml({
+    doc: {
+      error: {
+        '@_type': err.type,
+        '@_object': err.object,
+        '@_value': err.value,
+        param: [
+          { '@_name': 'object', '#text': err.object },
+          { '@_name': 'value', '#text': err.value },
+        ],
+        msg: err.message,
+      },
+    },
+  });
+  // Secrets never reach an error XML, whatever a message was built from.
+  return scrub(xml);
+}
+
+export interface ReportTarget {
+  command: string;
+  item?: number;
+  runningoperation?: number;
+}
+
+/** Tells BILLmanager's running operation about the failure. Never throws: the error XML still prints. */
+export async function reportToOperation(err: ModuleError, xml: string, t: ReportTarget, mgrctl: Mgrctl, log: Logger): Promise<void> {
+  if (!t.runningoperation) return;
+  const ro = t.runningoperation;
+  try {
+    await mgrctl('runningoperation.edit', { elid: ro, errorxml: xml, sok: 'ok' });
+    if (err.retry) return;
+    // A retry cannot fix this (bad data, bad credentials, a bug): stop the retries, ask a human.
+    await mgrctl('runningoperation.setmanual', { elid: ro, sok: 'ok' });
+    const answer = await mgrctl('task.gettype', { operation: t.command });
+    const type = text(answer, 'task_type');
+    if (type && t.item) await mgrctl('task.edit', { item: t.item, runningoperation: ro, type, sok: 'ok' });
+    else log.warn({ type: type ?? '' }, 'no staff task created: BILLmanager names no task type for this operation or no item');
+  } catch (e) {
+    log.error({ err: e }, 'could not report the failure to the running operation');
+  }
+}

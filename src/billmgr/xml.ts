@@ -1,0 +1,75 @@
+// XML in and out of BILLmanager: stdin documents, mgrctl answers, and what we print.
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ModuleError } from './errors';
+
+export type XmlNode = { [key: string]: XmlValue | undefined };
+export type XmlValue = string | XmlNode | XmlValue[];
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  processEntities: true,
+  htmlEntities: false,
+});
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  suppressEmptyNode: true,
+  suppressBooleanAttributes: false,
+});
+
+/**
+ * Parses a document from outside (stdin, mgrctl). Hostile by default: no DTDs (entity bombs), a size
+ * cap, and well-formedness checked before the lenient parser sees it.
+ */
+export function parseXml(text: string, object: string, maxBytes = 1024 * 1024): XmlNode {
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new ModuleError('value', `${object}: XML larger than ${maxBytes} bytes`, { object, value: 'too large' });
+  }
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
+    throw new ModuleError('value', `${object}: XML with a DTD is not accepted`, { object, value: 'DOCTYPE' });
+  }
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    const e = valid.err;
+    throw new ModuleError('value', `${object}: malformed XML (${e.msg} at line ${e.line})`, {
+      object,
+      value: `malformed XML at line ${e.line}`,
+    });
+  }
+  return parser.parse(text) as XmlNode;
+}
+
+export function buildXml(doc: XmlNode): string {
+  return builder.build(doc) as string;
+}
+
+/** A child element's text, or undefined; an element given twice counts as its first. */
+export function text(node: XmlValue | undefined, key: string): string | undefined {
+  if (!node || typeof node === 'string' || Array.isArray(node)) return undefined;
+  let v = node[key];
+  if (Array.isArray(v)) v = v[0];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (!Array.isArray(v) && typeof v['#text'] === 'string') return v['#text'];
+  return typeof v === 'object' && Object.keys(v).every((k) => k.startsWith('@_')) ? '' : undefined;
+}
+
+export function child(node: XmlValue | undefined, key: string): XmlNode | undefined {
+  if (!node || typeof node === 'string' || Array.isArray(node)) return undefined;
+  let v = node[key];
+  if (Array.isArray(v)) v = v[0];
+  if (v === '') return {};
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+}
+
+export function list(v: XmlValue | undefined): XmlValue[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}

@@ -1,0 +1,176 @@
+// argv → command. BILLmanager runs `pmenomssl --command NAME [--item ID] …` (billmanager.md §2);
+// admins run the same from a shell. Whatever happens, stdout gets XML and the exit code tells.
+import { Command, CommanderError } from 'commander';
+import { createContext, type Options } from './billmgr/context';
+import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors';
+import { createLogger, type Logger } from './billmgr/log';
+import { createMgrctl } from './billmgr/mgrctl';
+import { errorXml, reportToOperation } from './billmgr/report';
+import { ALIASES, COMMANDS, type CommandEntry } from './commands/index';
+
+declare const __VERSION__: string;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
+/** Every option of billmanager.md §2; each takes one value. */
+const OPTIONS = {
+  command: 'the BILLmanager command to run (see Commands below)',
+  item: 'service (item) id',
+  module: 'processing module id',
+  runningoperation: 'BILLmanager running operation id, told about failures',
+  domain: 'domain name(s), comma-separated (approver)',
+  intname: 'tariff internal name = ENOM product code (approver)',
+  subcommand: 'sub-command',
+  id: 'object id',
+  itemtype: 'item type',
+  param: 'parameter name (setparam)',
+  value: 'parameter value (setparam)',
+  lang: 'interface language',
+  level: 'access level',
+  addon: 'addon id',
+  emails: 'approver e-mail(s), comma-separated (send_dv_email)',
+} as const;
+type OptionName = keyof typeof OPTIONS;
+const ID_OPTIONS = ['item', 'module', 'runningoperation'] as const;
+const MAX_ID = 2 ** 31 - 1; // BILLmanager ids are INT columns
+
+export function parseId(name: string, raw: string): number {
+  if (!/^[0-9]{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_ID) {
+    throw badValue(name, raw.slice(0, 64), `--${name} must be a positive whole number, got "${raw.slice(0, 64)}"`);
+  }
+  return Number(raw);
+}
+
+interface Parsed {
+  command: string;
+  opts: Options;
+  unknown: string[];
+}
+
+async function helpText(): Promise<string> {
+  const lines = await Promise.all(
+    Object.entries(COMMANDS).map(async ([name, c]) => {
+      const needs = c.needs.map((n) => ` --${n} …`).join('');
+      return `  ${name.padEnd(18)} ${c.load ? (await c.load()).description : '(not implemented in this version)'}${needs ? ` [needs${needs}]` : ''}`;
+    }),
+  );
+  const aliases = Object.entries(ALIASES).map(([a, n]) => `  ${a.padEnd(18)} same as ${n}`);
+  return `\nCommands:\n${[...lines, ...aliases].join('\n')}\n\nBILLmanager root: $MGR5_ROOT or /usr/local/mgr5; log: <root>/var/pmenomssl.log\n`;
+}
+
+async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
+  const program = new Command('pmenomssl')
+    .description('BILLmanager processing module for ENOM SSL certificates')
+    .version(VERSION, '-V, --version')
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {} });
+  for (const [name, help] of Object.entries(OPTIONS)) program.option(`--${name} <${name === 'command' ? 'name' : 'value'}>`, help);
+  if (argv.some((a) => a === '--help' || a === '-h')) program.addHelpText('after', await helpText());
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 'exit';
+      const m = /'(--[a-z]+)/.exec(err.message);
+      throw new ModuleError('missing', `command line: ${err.message.replace(/^error: /, '')}`, { object: m?.[1]?.slice(2) ?? 'argv' });
+    }
+    throw err;
+  }
+  const raw = program.opts<Record<string, string | undefined>>();
+  const opts: Options = {};
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    const v = raw[name];
+    if (v === undefined || name === 'command') continue;
+    if ((ID_OPTIONS as readonly string[]).includes(name)) opts[name as (typeof ID_OPTIONS)[number]] = parseId(name, v);
+    else (opts as Record<string, string>)[name] = v;
+  }
+  return { command: raw.command ?? '', opts, unknown: program.args };
+}
+
+function bindingsFor(command: string, opts: Options): Record<string, unknown> {
+  const b: Record<string, unknown> = { command: command ? command.slice(0, 64) : '-' };
+  if (opts.item) b.item = opts.item;
+  if (opts.module) b.module = opts.module;
+  if (opts.runningoperation) b.runningoperation = opts.runningoperation;
+  return b;
+}
+
+/** Best-effort context for the log line of a failure before argv could be trusted. */
+function looseBindings(argv: string[]): Record<string, unknown> {
+  const b: Record<string, unknown> = { command: '-' };
+  for (const k of ['command', 'item', 'module'] as const) {
+    const i = argv.indexOf(`--${k}`);
+    if (i >= 0 && argv[i + 1] !== undefined) b[k] = argv[i + 1]!.slice(0, 64);
+  }
+  return b;
+}
+
+function findCommand(name: string): CommandEntry {
+  if (!name) throw missing('command', 'no --command given (try --help)');
+  // hasOwn: argv is hostile, and "constructor" or "__proto__" must not find Object's own members.
+  const canonical = Object.hasOwn(ALIASES, name) ? ALIASES[name]! : name;
+  const entry = Object.hasOwn(COMMANDS, canonical) ? COMMANDS[canonical] : undefined;
+  if (!entry) throw badValue('command', name.slice(0, 64), `unknown command "${name.slice(0, 64)}" (try --help)`);
+  return entry;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let log: Logger | undefined;
+  let target: { command: string; item?: number; runningoperation?: number } = { command: '' };
+  let close = async () => {};
+  try {
+    const parsed = await parseArgv(argv).catch((e: unknown) => {
+      log = createLogger().child(looseBindings(argv));
+      throw e;
+    });
+    if (parsed === 'exit') return 0;
+    const { command, opts, unknown } = parsed;
+    target = { command, item: opts.item, runningoperation: opts.runningoperation };
+    log = createLogger().child(bindingsFor(command, opts));
+    if (unknown.length) log.warn({ ignored: unknown.slice(0, 20).join(' ').slice(0, 500) }, 'ignoring unknown command-line arguments');
+    const entry = findCommand(command);
+    for (const need of entry.needs) if (opts[need] === undefined) throw missing(need, `--command ${command} needs --${need}`);
+    if (!entry.load) throw new ModuleError('not_supported', `command ${command} is not implemented in this version of pmenomssl`, { object: 'command', value: command });
+    const mod = await entry.load();
+    const ctx = createContext(command, opts, log);
+    close = () => ctx.close();
+    if (entry.service && ctx.doNothing()) {
+      log.info('etc/billmgr.DoNothing exists: doing nothing');
+      return 0;
+    }
+    const started = Date.now();
+    log.debug({ argv: argv.join(' ').slice(0, 500) }, 'start');
+    const out = await mod.run(ctx);
+    if (out) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    log.info({ ms: Date.now() - started }, 'done');
+    return 0;
+  } catch (thrown) {
+    const err = toModuleError(thrown);
+    log ??= createLogger().child(looseBindings(argv));
+    if (err.type === 'internal') log.error({ err: thrown, stack: thrown instanceof Error ? thrown.stack : undefined }, err.message);
+    else log.error({ type: err.type, object: err.object, value: err.value }, err.message);
+    const xml = errorXml(err);
+    await reportToOperation(err, xml, target, createMgrctl(log), log);
+    process.stdout.write(`${xml}\n`);
+    return 1;
+  } finally {
+    await close().catch(() => {});
+  }
+}
+
+function crash(e: unknown): void {
+  // Last resort: still XML on stdout, never a stack trace.
+  try {
+    process.stdout.write(`${errorXml(toModuleError(e))}\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  crash,
+);

@@ -1,0 +1,7 @@
+// `resume`: ENOM has no such operation for a certificate; BILLmanager only needs to hear it is done.
+import type { Context } from '../billmgr/context';
+import { postOnly } from './service';
+
+export const description = 'resume the service (nothing to do at ENOM)';
+
+export const run = (ctx: Context) => postOnly(ctx, 'resume');

@@ -1,0 +1,195 @@
+// The built dist/pmenomssl as BILLmanager runs it: argv, stdout XML, exit codes, the log, the
+// running-operation error path, DoNothing. Real MariaDB, fake mgrctl.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { XMLParser } from 'fast-xml-parser';
+import { PRODUCTS } from '../src/products';
+import { createRig, parseErrorXml, REPO, type Rig } from './support/rig';
+
+const LOG_LINE = /^[A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} \[\d+\] pmenomssl (DEBUG|INFO|WARN|ERR|CRIT) \[[^\s\]]+( (item|module|runningoperation)=("[^"]*"|[^\s\]"]+))*\] \S/;
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['template', 'feature', 'param'].includes(n) });
+
+let rig: Rig;
+before(async () => {
+  rig = await createRig();
+});
+after(async () => rig?.close());
+
+function assertErrorRun(r: { code: number | null; stdout: string; stderr: string }, type: string, object: string) {
+  assert.notEqual(r.code, 0, 'must exit non-zero');
+  const e = parseErrorXml(r.stdout);
+  assert.ok(e, `no error XML on stdout: ${r.stdout}`);
+  assert.equal(e.type, type, r.stdout);
+  assert.equal(e.object, object, r.stdout);
+  assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, 'a stack trace escaped');
+  return e;
+}
+
+describe('features', () => {
+  it('prints the features XML of billmanager.md §3', async () => {
+    const r = await rig.run(['--command', 'features']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.stderr, '');
+    const doc = parser.parse(r.stdout).doc;
+    assert.equal(doc.itemtypes.itemtype.name, 'certificate');
+    assert.deepEqual(doc.params.param, [{ name: 'url' }, { name: 'username' }, { name: 'password', crypted: 'yes' }]);
+    const byName = new Map<string, Record<string, string>>(doc.templates.template.map((t: Record<string, string>) => [t.name, t]));
+    assert.equal(byName.size, PRODUCTS.length);
+    assert.deepEqual(byName.get('certificate-rapidssl-rapidssl'), { name: 'certificate-rapidssl-rapidssl', id: 'certificate-rapidssl-rapidssl', www: 'yes' });
+    assert.deepEqual(byName.get('certificate-comodo-essential-wildcard'), { name: 'certificate-comodo-essential-wildcard', id: 'certificate-comodo-essential-wildcard', wildcard: 'yes' });
+    assert.deepEqual(byName.get('certificate-comodo-ucc-ov'), { name: 'certificate-comodo-ucc-ov', id: 'certificate-comodo-ucc-ov', multidomain: 'yes', orginfo: 'yes' });
+    assert.deepEqual(byName.get('certificate-geotrust-truebizid-ev'), { name: 'certificate-geotrust-truebizid-ev', id: 'certificate-geotrust-truebizid-ev', orginfo: 'yes', www: 'yes' });
+    const features = (doc.features?.feature ?? []).map((f: { name: string }) => f.name);
+    // Only what works end to end; open & co. arrive with their own tests.
+    assert.ok(!features.includes('open'));
+    assert.ok(features.includes('suspend'));
+  });
+
+  it('ignores and logs unknown options', async () => {
+    const r = await rig.run(['--command', 'features', '--newcoreoption', 'x', '--lang', 'ru']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^<doc><itemtypes>/);
+    assert.match(rig.logText(), /WARN \[features\] ignoring unknown command-line arguments ignored="--newcoreoption x"/);
+  });
+});
+
+describe('bad command lines get an error XML and a non-zero exit', () => {
+  const cases: [string, string[], string, string][] = [
+    ['no command', [], 'missing', 'command'],
+    ['unknown command', ['--command', 'nonsense'], 'value', 'command'],
+    ['Object member as command', ['--command', '__proto__'], 'value', 'command'],
+    ['open without item', ['--command', 'open'], 'missing', 'item'],
+    ['open with a non-numeric item', ['--command', 'open', '--item', 'abc'], 'value', 'item'],
+    ['item zero', ['--command', 'suspend', '--item', '0'], 'value', 'item'],
+    ['huge item id', ['--command', 'suspend', '--item', '99999999999999999999'], 'value', 'item'],
+    ['negative item id', ['--command', 'suspend', '--item', '-5'], 'value', 'item'],
+    ['SQL in item id', ['--command', 'suspend', '--item', '1 OR 1=1'], 'value', 'item'],
+    ['option without its value', ['--command', 'suspend', '--item'], 'missing', 'item'],
+    ['non-numeric module', ['--command', 'approver', '--module', '1;rm -rf /', '--domain', 'a.com'], 'value', 'module'],
+    ['approver without domain', ['--command', 'approver', '--module', '1'], 'missing', 'domain'],
+    ['send_dv_email without emails', ['--command', 'send_dv_email', '--item', '3'], 'missing', 'emails'],
+  ];
+  for (const [name, args, type, object] of cases) {
+    it(name, async () => assertErrorRun(await rig.run(args), type, object));
+  }
+
+  it('--help and --version answer an admin and exit 0', async () => {
+    const help = await rig.run(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--command <name>/);
+    assert.match(help.stdout, /features +print the features XML/);
+    assert.match(help.stdout, /var\/pmenomssl\.log/);
+    const version = await rig.run(['--version']);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
+  });
+});
+
+describe('the log', () => {
+  it('has one mgr5-format line per event, each with its command and ids', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl' });
+    await rig.run(['--command', 'suspend', '--item', String(item)]);
+    const lines = rig.logText().trim().split('\n');
+    assert.ok(lines.length >= 3);
+    for (const l of lines) assert.match(l, LOG_LINE);
+    assert.ok(lines.some((l) => l.includes(`[suspend item=${item}] mgrctl service.postsuspend`)));
+  });
+
+  it('follows etc/debug.conf', async () => {
+    fs.writeFileSync(path.join(rig.root, 'etc', 'debug.conf'), 'pmenomssl 9\n');
+    try {
+      await rig.run(['--command', 'features']);
+      assert.match(rig.logText(), / DEBUG \[features\] start/);
+    } finally {
+      fs.rmSync(path.join(rig.root, 'etc', 'debug.conf'));
+    }
+  });
+});
+
+describe('service commands and BILLmanager', () => {
+  it('suspend/resume/setparam load the item once and post to BILLmanager', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    for (const cmd of ['suspend', 'resume', 'setparam']) {
+      rig.clearCalls();
+      const r = await rig.run(['--command', cmd, '--item', String(item)]);
+      assert.equal(r.code, 0, r.stdout);
+      assert.deepEqual(rig.calls(), [
+        { func: 'paramlist', params: {} },
+        { func: `service.post${cmd}`, params: { elid: String(item), sok: 'ok' } },
+      ]);
+    }
+    const [[row]] = (await rig.db.query('SELECT status FROM item WHERE id = ?', [item])) as unknown as [{ status: number }[]];
+    assert.equal(row!.status, 2); // resumed by the fake mgrctl's service.postresume
+  });
+
+  it('does nothing and succeeds while etc/billmgr.DoNothing exists', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    fs.writeFileSync(path.join(rig.root, 'etc', 'billmgr.DoNothing'), '');
+    try {
+      rig.clearCalls();
+      const r = await rig.run(['--command', 'suspend', '--item', String(item)]);
+      assert.equal(r.code, 0);
+      assert.deepEqual(rig.calls(), []);
+      assert.match(rig.logText(), /DoNothing exists/);
+    } finally {
+      fs.rmSync(path.join(rig.root, 'etc', 'billmgr.DoNothing'));
+    }
+  });
+
+  it('a retryable failure reaches the running operation, without asking for a human', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const ro = await rig.addRunningOperation(item, 'suspend');
+    rig.setMgrctl({ fail: { 'service.postsuspend': 'exit' } });
+    try {
+      rig.clearCalls();
+      const r = await rig.run(['--command', 'suspend', '--item', String(item), '--runningoperation', String(ro)]);
+      assertErrorRun(r, 'billmgr', 'mgrctl');
+      const funcs = rig.calls().map((c) => c.func);
+      assert.deepEqual(funcs, ['paramlist', 'service.postsuspend', 'runningoperation.edit']);
+      const [[op]] = (await rig.db.query('SELECT errorxml, manual FROM runningoperation WHERE id = ?', [ro])) as unknown as [{ errorxml: string; manual: string }[]];
+      assert.equal(op!.errorxml, r.stdout.trim());
+      assert.equal(op!.manual, 'off');
+    } finally {
+      rig.setMgrctl({ fail: {} });
+    }
+  });
+
+  it('a failure retrying cannot fix makes the operation manual and opens a staff task', async () => {
+    const ro = await rig.addRunningOperation(null, 'suspend');
+    rig.clearCalls();
+    const r = await rig.run(['--command', 'suspend', '--item', '987654', '--runningoperation', String(ro)]);
+    assertErrorRun(r, 'value', 'item');
+    const calls = rig.calls();
+    assert.deepEqual(calls.map((c) => c.func), ['paramlist', 'runningoperation.edit', 'runningoperation.setmanual', 'task.gettype', 'task.edit']);
+    assert.deepEqual(calls[3]!.params, { operation: 'suspend' });
+    assert.deepEqual(calls[4]!.params, { item: '987654', runningoperation: String(ro), type: '7', sok: 'ok' });
+    const [[op]] = (await rig.db.query('SELECT manual FROM runningoperation WHERE id = ?', [ro])) as unknown as [{ manual: string }[]];
+    assert.equal(op!.manual, 'on');
+  });
+
+  it('a BILLmanager that answers mgrctl with an error XML is an error too', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    rig.setMgrctl({ fail: { 'service.postresume': 'error' } });
+    try {
+      const r = await rig.run(['--command', 'resume', '--item', String(item)]);
+      const e = assertErrorRun(r, 'billmgr', 'mgrctl');
+      assert.match(e.msg, /service\.postresume returned an error/);
+    } finally {
+      rig.setMgrctl({ fail: {} });
+    }
+  });
+
+  it('an unreachable database is a clear error, not a hang', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    rig.setMgrctl({ fail: { paramlist: 'exit' } });
+    try {
+      const r = await rig.run(['--command', 'suspend', '--item', String(item)], { timeoutMs: 20_000 });
+      assert.equal(r.timedOut, false);
+      assertErrorRun(r, 'billmgr', 'mgrctl');
+    } finally {
+      rig.setMgrctl({ fail: {} });
+    }
+  });
+});

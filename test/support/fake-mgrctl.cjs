@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// A stand-in for BILLmanager's mgrctl: records every call in $ROOT/mgrctl.jsonl, applies the writes a
+// processing module makes to the test database, answers paramlist, and fails when told to
+// ($ROOT/fake-mgrctl.json: { fail: { "service.setstatus": "exit" | "error" | "hang" } }).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = process.env.FAKE_MGRCTL_ROOT;
+const config = JSON.parse(fs.readFileSync(path.join(root, 'fake-mgrctl.json'), 'utf8'));
+
+const argv = process.argv.slice(2);
+const flags = {};
+const params = {};
+let func = '';
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '-m' || a === '-o') flags[a] = argv[++i];
+  else if (!func && !a.includes('=')) func = a;
+  else {
+    const eq = a.indexOf('=');
+    params[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+}
+
+fs.appendFileSync(path.join(root, 'mgrctl.jsonl'), JSON.stringify({ func, params, flags, pid: process.pid, at: Date.now() }) + '\n');
+
+const xmlEscape = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const failure = (config.fail || {})[func];
+if (failure === 'exit') {
+  process.stderr.write(`mgrctl: ${func} failed (told to)\n`);
+  process.exit(3);
+}
+if (failure === 'error') {
+  process.stdout.write(`<?xml version="1.0" encoding="UTF-8"?>\n<doc><error type="access" object="${xmlEscape(func)}"><msg>told to fail</msg></error></doc>\n`);
+  process.exit(0);
+}
+async function main() {
+  if (flags['-m'] !== 'billmgr') throw new Error(`expected -m billmgr, got ${flags['-m']}`);
+  if (func === 'paramlist') {
+    const elems = Object.entries(config.paramlist).map(([k, v]) => `<elem><${k}>${xmlEscape(v)}</${k}></elem>`).join('');
+    return out(`<doc>${elems}</doc>`);
+  }
+  if (func === 'task.gettype') return out(config.taskType ? `<doc><task_type>${xmlEscape(config.taskType)}</task_type></doc>` : '<doc/>');
+  const sql = writes[func];
+  if (sql) {
+    const mysql = require('mysql2/promise');
+    const conn = await mysql.createConnection({ socketPath: config.db.socket, user: config.db.user, password: config.db.password, database: config.db.database });
+    try {
+      await sql(conn, params);
+    } finally {
+      await conn.end();
+    }
+  }
+  out('<doc><ok/></doc>');
+}
+
+function out(xml) {
+  process.stdout.write(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}\n`);
+}
+
+function need(p, ...keys) {
+  for (const k of keys) if (p[k] === undefined) throw new Error(`missing ${k}`);
+}
+
+const setParam = (conn, item, name, value) =>
+  conn.query('INSERT INTO itemparam (item, intname, value) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)', [item, name, value]);
+
+const writes = {
+  'service.saveparam': async (c, p) => {
+    need(p, 'elid', 'name', 'value');
+    await setParam(c, p.elid, p.name, p.value);
+  },
+  'service.setstatus': async (c, p) => {
+    need(p, 'elid', 'service_status');
+    await setParam(c, p.elid, 'service_status', p.service_status);
+  },
+  'service.setexpiredate': async (c, p) => {
+    need(p, 'elid', 'expiredate');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(p.expiredate)) throw new Error(`bad expiredate ${p.expiredate}`);
+    await c.query('UPDATE item SET expiredate = ? WHERE id = ?', [p.expiredate, p.elid]);
+  },
+  'certificate.save': async (c, p) => {
+    need(p, 'elid', 'crt');
+    await c.query('INSERT INTO certificate (item, crt) VALUES (?, ?) ON DUPLICATE KEY UPDATE crt = VALUES(crt)', [p.elid, p.crt]);
+  },
+  'processing.savebalance': async (c, p) => {
+    need(p, 'processingmodule', 'balance', 'currency', 'notify_time');
+    await c.query(
+      'INSERT INTO fake_balance (processingmodule, balance, currency, notify_time) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE balance = VALUES(balance), currency = VALUES(currency), notify_time = VALUES(notify_time)',
+      [p.processingmodule, p.balance, p.currency, p.notify_time],
+    );
+  },
+  'runningoperation.edit': async (c, p) => {
+    need(p, 'elid');
+    await c.query('UPDATE runningoperation SET errorxml = ?, trycount = trycount + 1 WHERE id = ?', [p.errorxml ?? null, p.elid]);
+  },
+  'runningoperation.setmanual': async (c, p) => {
+    need(p, 'elid');
+    await c.query("UPDATE runningoperation SET manual = 'on' WHERE id = ?", [p.elid]);
+  },
+  'service.postopen': async (c, p) => {
+    need(p, 'elid');
+    await c.query('UPDATE item SET status = 2, opendate = COALESCE(opendate, CURDATE()) WHERE id = ?', [p.elid]);
+  },
+  'service.postclose': async (c, p) => {
+    need(p, 'elid');
+    await c.query('UPDATE item SET status = 4 WHERE id = ?', [p.elid]);
+  },
+  'service.postsuspend': async (c, p) => {
+    need(p, 'elid');
+    await c.query('UPDATE item SET status = 3 WHERE id = ?', [p.elid]);
+  },
+  'service.postresume': async (c, p) => {
+    need(p, 'elid');
+    await c.query('UPDATE item SET status = 2 WHERE id = ?', [p.elid]);
+  },
+};
+
+if (failure === 'hang') setInterval(() => {}, 1000);
+else main().catch((e) => {
+  process.stderr.write(`fake mgrctl: ${e && e.message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { createLogger, formatLine, formatTime, readLogLevel, registerSecret, scrub } from '../../src/billmgr/log';
+
+function memoryLogger(level: 'debug' | 'info' = 'debug') {
+  const lines: string[] = [];
+  const log = createLogger(level, { write: (s: string) => void lines.push(s) });
+  return { log, lines };
+}
+
+const LINE = /^[A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} \[\d+\] pmenomssl (DEBUG|INFO|WARN|ERR|CRIT) .*\n$/;
+
+describe('log line format', () => {
+  it('is the mgr5 format with the run context first', () => {
+    const { log, lines } = memoryLogger();
+    log.child({ command: 'open', item: 42 }).info({ ms: 12, product: 'certificate-rapidssl-rapidssl' }, 'ENOM PurchaseServices');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, LINE);
+    assert.match(lines[0]!, / pmenomssl INFO \[open item=42\] ENOM PurchaseServices ms=12 product=certificate-rapidssl-rapidssl\n$/);
+  });
+
+  it('formats the time as Mon D HH:MM:SS', () => {
+    assert.equal(formatTime(new Date(2026, 10, 7, 3, 4, 5)), 'Nov 7 03:04:05');
+  });
+
+  it('keeps one event on one line even when a message has newlines', () => {
+    const out = formatLine(JSON.stringify({ level: 50, msg: 'first\nNov 27 12:00:00 [1] pmenomssl INFO forged' }));
+    assert.equal(out.split('\n').length, 2);
+    assert.match(out, / ERR first\\nNov 27/);
+  });
+
+  it('quotes values with spaces', () => {
+    assert.match(formatLine(JSON.stringify({ level: 30, msg: 'm', why: 'two words' })), /why="two words"/);
+  });
+});
+
+describe('secrets never reach the log', () => {
+  it('redacts secret keys at any depth the logger knows', () => {
+    const { log, lines } = memoryLogger();
+    log.info({ pw: 'hunter2-pw', password: 'hunter2-pass', params: { pw: 'nested-pw', DBPassword: 'db-secret' } }, 'call');
+    const text = lines.join('');
+    for (const s of ['hunter2-pw', 'hunter2-pass', 'nested-pw', 'db-secret']) assert.ok(!text.includes(s), `${s} leaked: ${text}`);
+    assert.match(text, /\[redacted\]/);
+  });
+
+  it('removes private keys and pw= parameters from any text', () => {
+    const { log, lines } = memoryLogger();
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1234\n-----END RSA PRIVATE KEY-----';
+    log.debug(`body command=GetBalance&uid=me&pw=Plain%26Secret&responsetype=xml key ${pem}`);
+    const text = lines.join('');
+    assert.ok(!text.includes('Plain%26Secret'));
+    assert.ok(!text.includes('MIIEowIBAAKCAQEA1234'));
+    assert.match(text, /pw=\[redacted\]/);
+    assert.match(text, /\[private key removed\]/);
+  });
+
+  it('removes registered secret values in every encoding, wherever they appear', () => {
+    registerSecret('S3cr3t-Pa55&word');
+    const { log, lines } = memoryLogger();
+    log.error({ detail: 'login S3cr3t-Pa55&word failed' }, 'ENOM said S3cr3t-Pa55%26word and S3cr3t-Pa55&amp;word');
+    const text = lines.join('');
+    assert.ok(!/S3cr3t-Pa55/.test(text), text);
+    assert.equal(scrub('x S3cr3t-Pa55&word y'), 'x [redacted] y');
+  });
+});
+
+describe('log level from etc/debug.conf', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmenomssl-debugconf-'));
+  const file = path.join(dir, 'debug.conf');
+  it('defaults to info without a file', () => assert.equal(readLogLevel(path.join(dir, 'none')), 'info'));
+  it('reads the module line', () => {
+    fs.writeFileSync(file, 'billmgr 4\npmenomssl 9\n');
+    assert.equal(readLogLevel(file), 'debug');
+    fs.writeFileSync(file, 'pmenomssl 3\n');
+    assert.equal(readLogLevel(file), 'error');
+    fs.writeFileSync(file, '* 4\n');
+    assert.equal(readLogLevel(file), 'warn');
+  });
+  it('does not log debug lines at info', () => {
+    const { log, lines } = memoryLogger('info');
+    log.debug('hidden');
+    log.info('shown');
+    assert.equal(lines.length, 1);
+  });
+});

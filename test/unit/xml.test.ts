@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ModuleError } from '../../src/billmgr/errors';
+import { errorXml } from '../../src/billmgr/report';
+import { registerSecret } from '../../src/billmgr/log';
+import { child, parseXml, text } from '../../src/billmgr/xml';
+
+const isValueError = (e: unknown) => e instanceof ModuleError && e.type === 'value' && e.object === 'stdin';
+
+describe('XML from outside is hostile', () => {
+  it('parses a BILLmanager document', () => {
+    const doc = parseXml('<?xml version="1.0"?><doc><processingmodule><url>https://x/i.asp</url><password>a&amp;b</password></processingmodule></doc>', 'stdin');
+    const pm = child(child(doc, 'doc'), 'processingmodule');
+    assert.equal(text(pm, 'url'), 'https://x/i.asp');
+    assert.equal(text(pm, 'password'), 'a&b');
+  });
+  it('refuses DTDs and entity bombs', () => {
+    const bomb = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><doc>&lol2;</doc>';
+    assert.throws(() => parseXml(bomb, 'stdin'), isValueError);
+  });
+  it('refuses malformed and truncated XML, naming the line', () => {
+    assert.throws(() => parseXml('<doc><a></doc>', 'stdin'), isValueError);
+    assert.throws(() => parseXml('<doc><processingmodule><url>x', 'stdin'), (e: unknown) => isValueError(e) && /malformed/.test((e as Error).message));
+  });
+  it('refuses oversized input', () => {
+    assert.throws(() => parseXml(`<doc>${'a'.repeat(2 * 1024 * 1024)}</doc>`, 'stdin'), isValueError);
+  });
+});
+
+describe('error XML', () => {
+  it('has type, object, value and a message, escaped', () => {
+    const xml = errorXml(new ModuleError('value', 'bad "thing" <here>', { object: 'item', value: 'a&b' }));
+    assert.match(xml, /^<doc><error type="value" object="item" value="a&amp;b">/);
+    assert.match(xml, /<param name="object">item<\/param><param name="value">a&amp;b<\/param>/);
+    assert.match(xml, /<msg>bad &quot;thing&quot; &lt;here&gt;<\/msg>/);
+    const back = parseXml(xml, 'stdin');
+    const err = child(child(back, 'doc'), 'error');
+    assert.equal(err?.['@_type'], 'value');
+    assert.equal(text(err, 'msg'), 'bad "thing" <here>');
+  });
+  it('never carries a registered secret', () => {
+    registerSecret('Top-Secret-999');
+    const xml = errorXml(new ModuleError('api_error', 'ENOM said Top-Secret-999 is wrong', { value: 'Top-Secret-999' }));
+    assert.ok(!xml.includes('Top-Secret-999'));
+  });
+});
