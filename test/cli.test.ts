@@ -72,7 +72,9 @@ describe('bad command lines get an error XML and a non-zero exit', () => {
     ['send_dv_email without emails', ['--command', 'send_dv_email', '--item', '3'], 'missing', 'emails'],
   ];
   for (const [name, args, type, object] of cases) {
-    it(name, async () => assertErrorRun(await rig.run(args), type, object));
+    it(name, async () => {
+      assertErrorRun(await rig.run(args), type, object);
+    });
   }
 
   it('--help and --version answer an admin and exit 0', async () => {

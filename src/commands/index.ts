@@ -28,7 +28,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   tune_connection: { needs: [] },
   usercreate: { needs: [] },
   getbalance: { needs: [] },
-  approver: { needs: ['module', 'domain'] },
+  approver: { needs: ['module', 'domain'], feature: true, load: () => import('./approver') },
   open: { needs: ['item'], service: true },
   sync_item: { needs: ['item'], service: true },
   reopen: { needs: ['item'], service: true },
