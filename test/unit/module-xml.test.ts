@@ -26,6 +26,13 @@ function messages(lang: string, group: string): Map<string, string> {
   return new Map((m.msg ?? []).map((x) => [x.name, (x['#text'] ?? '').trim()]));
 }
 const sorted = (xs: Iterable<string>) => [...xs].sort();
+type Form = { name: string; form: { page: { field: { name: string }[] } } };
+const forms: Form[] = Array.isArray(moduleXml.metadata) ? moduleXml.metadata : [moduleXml.metadata];
+const formNamed = (name: string) => {
+  const f = forms.find((m) => m.name === name);
+  assert.ok(f, `no <metadata name="${name}">`);
+  return f;
+};
 
 describe('module XML ↔ features ↔ error types', () => {
   const templates: string[] = features.templates.template.map((t: { name: string; id: string }) => {
@@ -50,11 +57,14 @@ describe('module XML ↔ features ↔ error types', () => {
       for (const [k, v] of errs) assert.ok(v.length > 10, `${lang}: ${k} is too short to help anyone`);
     });
 
-    it(`${lang}: a label and a hint for every connection-form field`, () => {
-      const form = messages(lang, 'processing.edit.pmenomssl');
-      for (const f of moduleXml.metadata.form.page.field as { name: string }[]) {
-        assert.ok(form.get(f.name), `${lang}: no label for ${f.name}`);
-        assert.ok(form.get(`hint_${f.name}`), `${lang}: no hint for ${f.name}`);
+    it(`${lang}: a label and a hint for every field of every form`, () => {
+      assert.ok(forms.length >= 2, 'the connection form and the create-user form');
+      for (const m of forms) {
+        const texts = messages(lang, m.name);
+        for (const f of m.form.page.field) {
+          assert.ok(texts.get(f.name), `${lang}: ${m.name}: no text for ${f.name}`);
+          assert.ok(texts.get(`hint_${f.name}`), `${lang}: ${m.name}: no hint for ${f.name}`);
+        }
       }
     });
 
@@ -67,7 +77,7 @@ describe('module XML ↔ features ↔ error types', () => {
   }
 
   it('the connection form has exactly the params features declares', () => {
-    const fields = (moduleXml.metadata.form.page.field as { name: string }[]).map((f) => f.name);
+    const fields = formNamed('processing.edit.pmenomssl').form.page.field.map((f) => f.name);
     const params = (features.params.param as { name: string }[]).map((p) => p.name);
     assert.deepEqual(sorted(fields), sorted(params));
     assert.equal(moduleXml.plugin.name, 'pmenomssl');

@@ -1,0 +1,326 @@
+// The ENOM client: one request path (form POST through undici), one envelope parser, the retry
+// policy, and the log. It knows nothing of BILLmanager.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { Agent, type Dispatcher, request } from 'undici';
+import { type Envelope, decodeBody, parseEnvelope } from './envelope';
+import { EnomError, type NetworkCause, classifyNetwork } from './errors';
+import { type Redactor, makeRedactor, shortenPems, snippet } from './redact';
+
+export interface EnomTimeouts {
+  /** TCP + TLS connect, DNS included. Default 10 s. */
+  connectMs?: number;
+  /** from the moment the request is on the wire to the last byte of the body. Default 60 s. */
+  responseMs?: number;
+}
+
+export interface EnomRetry {
+  /** attempts in all for read-only commands (state-changing commands get exactly one). Default 3. */
+  attempts?: number;
+  /** first backoff; doubles each time, with jitter. Default 500 ms. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface EnomClientOptions {
+  /** `https://reseller.enom.com/interface.asp` or the test host */
+  url: string;
+  uid: string;
+  /** password or API token: never logged, never in a URL, never in an error */
+  pw: string;
+  log: Logger;
+  timeouts?: EnomTimeouts;
+  retry?: EnomRetry;
+  /** bodies beyond this are refused mid-stream. Default 8 MiB. */
+  maxResponseBytes?: number;
+}
+
+export type EnomParamValue = string | number | boolean | undefined | null;
+export type EnomParams = Record<string, EnomParamValue>;
+
+/**
+ * Commands that only read. They are retried on network failures and incomplete responses; every
+ * other command (spending money or changing state at the CA, or unknown to us) is sent once.
+ */
+export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set(
+  ['GetBalance', 'CertGetCerts', 'CertParseCSR', 'CertGetApproverEmail', 'CertGetCertDetail', 'GetCerts'].map((c) => c.toLowerCase()),
+);
+
+export const isReadOnly = (command: string) => READ_ONLY_COMMANDS.has(command.toLowerCase());
+
+const RESERVED_PARAMS = new Set(['command', 'uid', 'pw', 'responsetype']);
+const DEFAULTS = { connectMs: 10_000, responseMs: 60_000, attempts: 3, baseDelayMs: 500, maxDelayMs: 5_000, maxResponseBytes: 8 * 1024 * 1024 };
+
+interface Attempt {
+  /** the request was handed to a connected socket: ENOM may have received it */
+  sent: boolean;
+}
+
+export class EnomClient {
+  readonly url: URL;
+  readonly host: string;
+  readonly uid: string;
+  readonly #pw: string;
+  readonly #log: Logger;
+  readonly #redact: Redactor;
+  readonly #connectMs: number;
+  readonly #responseMs: number;
+  readonly #attempts: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxBytes: number;
+  readonly #agent: Agent;
+
+  constructor(opts: EnomClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(opts.url);
+    } catch {
+      throw new TypeError('ENOM url is not a valid URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`ENOM url must be http(s), not ${url.protocol}`);
+    if (url.username || url.password) throw new TypeError('ENOM url must not carry credentials');
+    if (!opts.uid) throw new TypeError('ENOM uid is required');
+    if (!opts.pw) throw new TypeError('ENOM password is required');
+    this.url = url;
+    this.host = url.hostname;
+    this.uid = opts.uid;
+    this.#pw = opts.pw;
+    this.#log = opts.log;
+    this.#redact = makeRedactor([opts.pw]);
+    this.#connectMs = positive(opts.timeouts?.connectMs, DEFAULTS.connectMs);
+    this.#responseMs = positive(opts.timeouts?.responseMs, DEFAULTS.responseMs);
+    this.#attempts = Math.max(1, Math.floor(positive(opts.retry?.attempts, DEFAULTS.attempts)));
+    this.#baseDelayMs = Math.max(0, opts.retry?.baseDelayMs ?? DEFAULTS.baseDelayMs);
+    this.#maxDelayMs = Math.max(0, opts.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs);
+    this.#maxBytes = positive(opts.maxResponseBytes, DEFAULTS.maxResponseBytes);
+    // TLS verification always on: set explicitly so NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off.
+    this.#agent = new Agent({ connect: { timeout: this.#connectMs, rejectUnauthorized: true }, connections: 4 });
+  }
+
+  /** Removes the password (in every encoding) from a text. */
+  redact(text: string): string {
+    return this.#redact(text);
+  }
+
+  /**
+   * Sends a command and returns its checked envelope (ErrCount 0, Done true), or throws an
+   * EnomError. Read-only commands are retried; the rest are sent exactly once.
+   */
+  async call(command: string, params: EnomParams = {}): Promise<Envelope> {
+    const readOnly = isReadOnly(command);
+    const body = this.#form(command, params);
+    const attempts = readOnly ? this.#attempts : 1;
+    this.#log.debug({ enomCommand: command, request: this.#loggable(command, params) }, `ENOM ${command} request`);
+
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        const env = await this.#once(command, body, readOnly);
+        this.#log.info(
+          { enomCommand: command, attempt, ms: Math.round(performance.now() - started), errCount: env.errCount, codes: env.codes },
+          `ENOM ${command} ok`,
+        );
+        return env;
+      } catch (e) {
+        const err = e instanceof EnomError ? e : this.#internal(command, e);
+        err.attempts = attempt;
+        const again = readOnly && attempt < attempts && (err.kind === 'network' || err.kind === 'incomplete');
+        const delay = again ? this.#backoff(attempt) : 0;
+        this.#log[again ? 'warn' : 'info'](
+          {
+            enomCommand: command,
+            attempt,
+            ms: Math.round(performance.now() - started),
+            kind: err.kind,
+            ...(err.cause ? { cause: err.cause } : {}),
+            errCount: err.messages.length || undefined,
+            codes: err.codes.length ? err.codes : undefined,
+            ...(again ? { retryInMs: delay } : {}),
+          },
+          `ENOM ${command} failed: ${this.#redact(err.message)}`,
+        );
+        if (!again) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Closes the connection pool; pending calls fail. */
+  async close(): Promise<void> {
+    await this.#agent.destroy();
+  }
+
+  #form(command: string, params: EnomParams): string {
+    const form = new URLSearchParams({ command, uid: this.uid, pw: this.#pw, responsetype: 'xml' });
+    for (const [k, v] of Object.entries(params)) {
+      if (RESERVED_PARAMS.has(k.toLowerCase())) throw new TypeError(`ENOM parameter ${k} is set by the client`);
+      if (v === undefined || v === null) continue;
+      form.append(k, typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
+    }
+    return form.toString();
+  }
+
+  /** The request for the debug log: no password, certificates and CSRs shortened. */
+  #loggable(command: string, params: EnomParams): Record<string, string> {
+    const out: Record<string, string> = { command, uid: this.uid, responsetype: 'xml' };
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === null || RESERVED_PARAMS.has(k.toLowerCase())) continue;
+      const s = String(v);
+      out[k] = this.#redact(/-----BEGIN /.test(s) ? shortenPems(s) : s.length > 200 ? `${s.slice(0, 40)}…[${s.length} chars]` : s);
+    }
+    return out;
+  }
+
+  #backoff(attempt: number): number {
+    const d = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(d / 2 + (Math.random() * d) / 2);
+  }
+
+  async #once(command: string, body: string, readOnly: boolean): Promise<Envelope> {
+    const state: Attempt = { sent: false };
+    const ac = new AbortController();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    // The response deadline starts when the request goes on a connected socket; before that only
+    // the connect timeout applies, so a timeout tells us whether ENOM may have seen the request.
+    const onSent = () => {
+      state.sent = true;
+      timer = setTimeout(() => {
+        timedOut = true;
+        ac.abort(new Error('ENOM response timeout'));
+      }, this.#responseMs);
+    };
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          accept: 'text/xml, application/xml;q=0.9, */*;q=0.1',
+          'user-agent': 'pmenomssl',
+        },
+        body,
+        dispatcher: this.#agent.compose(watchSend(onSent)),
+        signal: ac.signal,
+        headersTimeout: this.#responseMs,
+        bodyTimeout: this.#responseMs,
+        // One connection per call: a reused keep-alive socket the server already closed would turn
+        // a request ENOM never saw into an "outcome unknown".
+        reset: true,
+      });
+      status = res.statusCode;
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > this.#maxBytes) {
+        res.body.destroy();
+        throw this.#tooLarge(command, readOnly, declared);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.#maxBytes) {
+          res.body.destroy();
+          throw this.#tooLarge(command, readOnly, size);
+        }
+        chunks.push(chunk);
+      }
+      text = decodeBody(Buffer.concat(chunks));
+      if (this.#log.isLevelEnabled('debug')) {
+        const shown = shortenPems(this.#redact(text));
+        this.#log.debug(
+          { enomCommand: command, status, bytes: size, response: shown.length > 65536 ? `${shown.slice(0, 65536)}…` : shown },
+          `ENOM ${command} response`,
+        );
+      }
+    } catch (e) {
+      if (e instanceof EnomError) throw e;
+      const cause: NetworkCause = timedOut ? 'timeout' : classifyNetwork(e);
+      throw this.#networkError(command, readOnly, state.sent, cause, e);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+
+    try {
+      if (status !== 200) {
+        throw new EnomError(
+          'bad_response',
+          `ENOM ${command}: HTTP ${status} from ${this.host}${text.trim() ? `: ${snippet(text, this.#redact)}` : ''}`,
+          { command, httpStatus: status },
+        );
+      }
+      return parseEnvelope(text, command, this.#redact);
+    } catch (e) {
+      if (!(e instanceof EnomError)) throw e;
+      // ENOM answered, but not with a verdict: for a state-changing command it may have acted.
+      if (!readOnly && (e.kind === 'incomplete' || e.kind === 'bad_response')) throw this.#unknown(command, e.kind, e.message, { httpStatus: e.httpStatus, original: e });
+      throw e;
+    }
+  }
+
+  #tooLarge(command: string, readOnly: boolean, size: number): EnomError {
+    const msg = `ENOM ${command}: response larger than ${this.#maxBytes} bytes (${size} so far) from ${this.host}`;
+    return readOnly ? new EnomError('bad_response', msg, { command }) : this.#unknown(command, 'bad_response', msg, {});
+  }
+
+  #networkError(command: string, readOnly: boolean, sent: boolean, cause: NetworkCause, original: unknown): EnomError {
+    const what = NETWORK_TEXT[cause];
+    const detail = original instanceof Error && original.message ? ` (${this.#redact(original.message)})` : '';
+    if (sent && !readOnly) {
+      return new EnomError(
+        'outcome_unknown',
+        `ENOM ${command}: outcome unknown: the request was sent to ${this.host} but ${what} before a complete answer${detail}`,
+        { command, cause, host: this.host, reason: 'network', original },
+      );
+    }
+    return new EnomError('network', `ENOM ${command}: ${this.host} unreachable: ${what}${detail}`, { command, cause, host: this.host, original });
+  }
+
+  #unknown(command: string, reason: 'incomplete' | 'bad_response', message: string, extra: { httpStatus?: number; original?: unknown }): EnomError {
+    return new EnomError('outcome_unknown', `${message} — outcome unknown, ENOM may have carried out ${command}`, {
+      command,
+      host: this.host,
+      reason,
+      ...extra,
+    });
+  }
+
+  #internal(command: string, e: unknown): EnomError {
+    const msg = e instanceof Error ? e.message : String(e);
+    return new EnomError('bad_response', `ENOM ${command}: ${this.#redact(msg)}`, { command, original: e });
+  }
+}
+
+const NETWORK_TEXT: Record<NetworkCause, string> = {
+  dns: 'host name not resolved',
+  refused: 'connection refused',
+  reset: 'connection reset or closed',
+  timeout: 'timed out',
+  tls: 'TLS handshake failed (certificate not trusted or invalid)',
+  other: 'network failure',
+};
+
+function positive(v: number | undefined, dflt: number): number {
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : dflt;
+}
+
+/** An undici interceptor that reports when the request is handed to a connected socket. */
+function watchSend(onSent: () => void): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) =>
+    dispatch(opts, {
+      onRequestStart(controller, context) {
+        onSent();
+        handler.onRequestStart?.(controller, context);
+      },
+      onRequestUpgrade: (...a) => handler.onRequestUpgrade?.(...a),
+      onResponseStart: (...a) => handler.onResponseStart?.(...a),
+      onResponseData: (...a) => handler.onResponseData?.(...a),
+      onResponseEnd: (...a) => handler.onResponseEnd?.(...a),
+      onResponseError: (...a) => handler.onResponseError?.(...a),
+    });
+}
+
+export function createEnomClient(opts: EnomClientOptions): EnomClient {
+  return new EnomClient(opts);
+}

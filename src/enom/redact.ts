@@ -1,0 +1,43 @@
+// What the ENOM client may show of a request or response: no password in any encoding, no private
+// key, and certificates / CSRs cut down so a debug log stays readable.
+
+export type Redactor = (text: string) => string;
+
+/** Every form a secret can take in what we send or receive (raw, form-encoded, XML, JSON). */
+export function secretForms(secret: string): string[] {
+  if (secret.length < 3) return []; // too short to scrub without mangling everything else
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ v: secret }).toString().slice(2),
+    secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
+  // longest first, so a form containing another is replaced whole
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+export function makeRedactor(secrets: string[]): Redactor {
+  const forms = secrets.flatMap(secretForms);
+  return (text) => {
+    let out = text;
+    for (const f of forms) if (out.includes(f)) out = out.split(f).join('[redacted]');
+    return out;
+  };
+}
+
+const PRIVATE_KEY_RE = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
+const PEM_RE = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)(?:-----END \1-----|$)/g;
+
+/** Private keys removed, other PEM blocks reduced to their first 40 characters and length. */
+export function shortenPems(text: string): string {
+  return text
+    .replace(PRIVATE_KEY_RE, '[private key removed]')
+    .replace(PEM_RE, (m: string) => `${m.slice(0, 40).replace(/\s+/g, ' ')}…[${m.length} chars]`);
+}
+
+/** The first `max` bytes-ish of a body for an error message, on one line. */
+export function snippet(text: string, redact: Redactor, max = 200): string {
+  const one = shortenPems(redact(text)).replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max)}…` : one;
+}
