@@ -35,6 +35,8 @@ export interface Context {
   /** stdin as text; '' when stdin is a terminal (never blocks on a person). */
   stdin(maxBytes?: number): Promise<string>;
   doNothing(): boolean;
+  /** Registers cleanup for close() (an HTTP agent, say). */
+  onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export function createContext(command: string, opts: Options, log: Logger): Cont
   let paramlist: Promise<Paramlist> | undefined;
   let db: Promise<Db> | undefined;
   let stdin: Promise<string> | undefined;
+  const closers: (() => Promise<void> | void)[] = [];
   const ctx: Context = {
     command,
     opts,
@@ -99,7 +102,11 @@ export function createContext(command: string, opts: Options, log: Logger): Cont
       return stdin;
     },
     doNothing: () => fs.existsSync(paths.doNothing()),
+    onClose(fn) {
+      closers.push(fn);
+    },
     async close() {
+      for (const fn of closers.splice(0)) await Promise.resolve(fn()).catch(() => {});
       if (db) await (await db.catch(() => undefined))?.close();
     },
   };

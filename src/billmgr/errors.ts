@@ -28,6 +28,8 @@ export interface ModuleErrorInit {
   /** override the type's default retry policy */
   retry?: boolean;
   cause?: unknown;
+  /** a whole document to print instead of the bare error XML; it must hold a top-level <error> */
+  document?: string;
 }
 
 export class ModuleError extends Error {
@@ -35,6 +37,7 @@ export class ModuleError extends Error {
   readonly object: string;
   readonly value: string;
   readonly retry: boolean;
+  readonly document?: string;
 
   constructor(type: ErrorType, message: string, init: ModuleErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -43,6 +46,7 @@ export class ModuleError extends Error {
     this.object = init.object ?? '';
     this.value = init.value ?? '';
     this.retry = init.retry ?? ERROR_TYPES[type].retry;
+    this.document = init.document;
   }
 }
 

@@ -5,25 +5,28 @@ import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { scrub } from './log';
 import type { Mgrctl } from './mgrctl';
-import { buildXml, text } from './xml';
+import { buildXml, text, type XmlNode } from './xml';
 
-export function errorXml(err: ModuleError): string {
-  const xml = buildXml({
-    doc: {
-      error: {
-        '@_type': err.type,
-        '@_object': err.object,
-        '@_value': err.value,
-        param: [
-          { '@_name': 'object', '#text': err.object },
-          { '@_name': 'value', '#text': err.value },
-        ],
-        msg: err.message,
-      },
+/** `{ error: … }`, for a document that reports several outcomes (getbalance over many modules). */
+export function errorNode(err: ModuleError): XmlNode {
+  return {
+    error: {
+      '@_type': err.type,
+      '@_object': err.object,
+      '@_value': err.value,
+      param: [
+        { '@_name': 'object', '#text': err.object },
+        { '@_name': 'value', '#text': err.value },
+      ],
+      msg: err.message,
     },
-  });
+  };
+}
+
+/** What a failed run prints: BILLmanager's error XML, or the fuller document the error carries. */
+export function errorXml(err: ModuleError): string {
   // Secrets never reach an error XML, whatever a message was built from.
-  return scrub(xml);
+  return scrub(err.document ?? buildXml({ doc: errorNode(err) }));
 }
 
 export interface ReportTarget {

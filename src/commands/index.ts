@@ -24,20 +24,20 @@ export interface CommandEntry {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   features: { needs: [], load: () => import('./features') },
-  check_connection: { needs: [] },
-  tune_connection: { needs: [] },
-  usercreate: { needs: [] },
-  getbalance: { needs: [] },
+  check_connection: { needs: [], feature: true, load: () => import('./check_connection') },
+  tune_connection: { needs: [], feature: true, load: () => import('./tune_connection') },
+  usercreate: { needs: [], feature: true, load: () => import('./usercreate') },
+  getbalance: { needs: [], feature: true, load: () => import('./getbalance') },
   approver: { needs: ['module', 'domain'], feature: true, load: () => import('./approver') },
-  open: { needs: ['item'], service: true },
-  sync_item: { needs: ['item'], service: true },
-  reopen: { needs: ['item'], service: true },
-  prolong: { needs: ['item'], service: true },
-  close: { needs: ['item'], service: true },
+  open: { needs: ['item'], service: true, load: () => import('./open') },
+  sync_item: { needs: ['item'], service: true, load: () => import('./sync_item') },
+  reopen: { needs: ['item'], service: true, load: () => import('./reopen') },
+  prolong: { needs: ['item'], service: true, load: () => import('./prolong') },
+  close: { needs: ['item'], service: true, load: () => import('./close') },
   suspend: { needs: ['item'], service: true, feature: true, load: () => import('./suspend') },
   resume: { needs: ['item'], service: true, feature: true, load: () => import('./resume') },
   setparam: { needs: ['item'], service: true, feature: true, load: () => import('./setparam') },
-  send_dv_email: { needs: ['item', 'emails'] },
+  send_dv_email: { needs: ['item', 'emails'], load: () => import('./send_dv_email') },
 };
 
 export const ALIASES: Record<string, string> = { get_balance: 'getbalance' };

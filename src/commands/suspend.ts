@@ -1,6 +1,6 @@
 // `suspend`: ENOM has no such operation for a certificate; BILLmanager only needs to hear it is done.
 import type { Context } from '../billmgr/context';
-import { postOnly } from './service';
+import { postOnly } from './lib/service';
 
 export const description = 'suspend the service (nothing to do at ENOM)';
 

@@ -1,6 +1,6 @@
 // Shared by the commands that change nothing at ENOM and only tell BILLmanager they are done.
-import type { Context } from '../billmgr/context';
-import { loadItem } from '../billmgr/item';
+import type { Context } from '../../billmgr/context';
+import { loadItem } from '../../billmgr/item';
 
 /** Checks the item exists and is a certificate, then calls `service.post<what>`. */
 export async function postOnly(ctx: Context, what: 'suspend' | 'resume' | 'setparam'): Promise<void> {

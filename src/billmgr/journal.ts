@@ -1,0 +1,81 @@
+// The intent journal: before money is spent at ENOM, what we are about to buy is on disk (fsynced);
+// ENOM's CertID joins it the moment it arrives. A run that finds an intent without a CertID knows a
+// purchase may have happened and reconciles with ENOM instead of buying again. One small file per
+// (item, operation); it is removed once BILLmanager holds the outcome, so the journal stays small.
+import fs from 'node:fs';
+import path from 'node:path';
+import { stateDir } from './lock';
+
+export type IntentOp = 'open' | 'prolong';
+
+export interface Intent {
+  op: IntentOp;
+  item: number;
+  /** ENOM service code */
+  product: string;
+  prodType: number;
+  /** ISO time the intent was written, before the purchase request */
+  since: string;
+  certId?: number;
+  orderId?: number;
+}
+
+const fileOf = (item: number, op: IntentOp) => path.join(stateDir(), `intent-${item}-${op}.json`);
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readIntent(item: number, op: IntentOp): Intent | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(fileOf(item, op), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const v = JSON.parse(text) as Intent;
+    return v && v.item === item && v.op === op ? v : undefined;
+  } catch {
+    // A torn write cannot happen (rename is atomic); a hand-edited file can. Treat it as an intent
+    // without CertID, the safe reading: reconcile before buying.
+    return { op, item, product: '', prodType: 0, since: new Date(0).toISOString() };
+  }
+}
+
+/** Writes durably: temp file, fsync, rename, fsync the directory. */
+export function writeIntent(intent: Intent): void {
+  const file = fileOf(intent.item, intent.op);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, JSON.stringify(intent));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(file));
+}
+
+export function retireIntent(item: number, op: IntentOp): void {
+  fs.rmSync(fileOf(item, op), { force: true });
+  fsyncDir(stateDir());
+}
+
+/** Every open intent (for telling which ENOM certificates are already someone's). */
+export function listIntents(): Intent[] {
+  const dir = stateDir();
+  return fs
+    .readdirSync(dir)
+    .flatMap((f) => {
+      const m = /^intent-(\d+)-(open|prolong)\.json$/.exec(f);
+      return m ? [readIntent(Number(m[1]), m[2] as IntentOp)] : [];
+    })
+    .filter((i): i is Intent => i !== undefined);
+}

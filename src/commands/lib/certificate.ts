@@ -1,0 +1,211 @@
+// What the certificate commands share: the item lock, the ENOM client of the item's module, the
+// exactly-once purchase, submitting an order to the CA, and ENOM's status in BILLmanager's terms.
+import type { Context } from '../../billmgr/context';
+import { ModuleError } from '../../billmgr/errors';
+import { listIntents, readIntent, retireIntent, writeIntent, type Intent, type IntentOp } from '../../billmgr/journal';
+import { acquireLock } from '../../billmgr/lock';
+import { loadItem, type Item } from '../../billmgr/item';
+import {
+  certConfigureCert,
+  certGetCerts,
+  certPurchaseCert,
+  EnomError,
+  isoDate,
+  purchaseServices,
+  type EnomClient,
+} from '../../enom';
+import type { Product } from '../../products';
+import { connectionOfModule } from './connection';
+import { enom, enomClient } from './enom';
+import type { Order } from './order';
+
+/** Item params this module keeps in BILLmanager. */
+export const PARAM = {
+  certId: 'enom_certid',
+  orderId: 'enom_orderid',
+  prevCertId: 'enom_certid_prev',
+  dcvFileName: 'enom_dcv_file_name',
+  dcvFileContents: 'enom_dcv_file_contents',
+  dcvDnsEntry: 'enom_dcv_dns_entry',
+  dcvDnsAddress: 'enom_dcv_dns_address',
+  serviceStatus: 'service_status',
+} as const;
+
+/** BILLmanager's certificate sub-status (billmanager.md §6). */
+export const SERVICE_STATUS = { requested: 3, waiting: 4, issued: 5, failed: 6 } as const;
+
+/** ENOM CertStatusID → service_status (enom.md §4); trust the id, fall back to the text. */
+export function serviceStatusOf(certStatusId: number, certStatus = ''): number | undefined {
+  switch (certStatusId) {
+    case 1:
+      return SERVICE_STATUS.requested;
+    case 2:
+    case 9:
+    case 10:
+    case 12:
+      return SERVICE_STATUS.waiting;
+    case 4:
+    case 13:
+      return SERVICE_STATUS.issued;
+    case 6:
+    case 7:
+    case 8:
+      return SERVICE_STATUS.failed;
+  }
+  const t = certStatus.toLowerCase();
+  if (/issued|installed/.test(t) && !/refund/.test(t)) return SERVICE_STATUS.issued;
+  if (/reject|refund|cancel/.test(t)) return SERVICE_STATUS.failed;
+  if (/process|approv|pending/.test(t)) return SERVICE_STATUS.waiting;
+  if (/awaiting configuration/.test(t)) return SERVICE_STATUS.requested;
+  return undefined;
+}
+
+export const isIssued = (id: number) => id === 4 || id === 13;
+
+export interface ItemSession {
+  item: Item;
+  client: EnomClient;
+}
+
+/**
+ * Locks the item (two runs never work on one item at once), loads it and connects to ENOM with its
+ * processing module's settings. The lock is released when the run ends, or by the kernel if it dies.
+ */
+export async function openItem(ctx: Context): Promise<ItemSession> {
+  const release = await acquireLock(`item-${ctx.opts.item}`, ctx.log);
+  ctx.onClose(release);
+  const item = await loadItem(ctx, ctx.opts.item!);
+  const moduleId = item.processingmodule ?? ctx.opts.module;
+  if (!moduleId) throw new ModuleError('missing', `item ${item.id} has no processing module`, { object: 'processingmodule' });
+  const client = enomClient(ctx, await connectionOfModule(ctx, moduleId));
+  return { item, client };
+}
+
+export const certIdOf = (item: Item, name: string = PARAM.certId): number | undefined => {
+  const v = Number(item.params[name]);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+};
+
+/** ENOM certificate ids some BILLmanager item or some open intent already owns. */
+async function claimedCertIds(ctx: Context): Promise<Set<number>> {
+  const rows = await (await ctx.db()).query<{ value: string | null }>(
+    'SELECT value FROM itemparam WHERE intname IN (?, ?, ?)',
+    [PARAM.certId, PARAM.prevCertId, 'enom_renewal_certid'],
+  );
+  const ids = new Set(rows.map((r) => Number(r.value)).filter((n) => Number.isInteger(n) && n > 0));
+  for (const i of listIntents()) if (i.certId) ids.add(i.certId);
+  return ids;
+}
+
+/**
+ * An intent without a CertID means a purchase may have reached ENOM without our hearing back. Look
+ * for it: a certificate of that product, ordered since the intent, still awaiting configuration, and
+ * nobody's yet.
+ */
+async function reconcile(ctx: Context, client: EnomClient, intent: Intent): Promise<{ certId: number; orderId?: number } | undefined> {
+  const claimed = await claimedCertIds(ctx);
+  // ENOM's OrderDate has no time and may be in another time zone: look from the day before.
+  const since = new Date(Date.parse(intent.since) - 86_400_000);
+  const found: { certId: number; orderId?: number }[] = [];
+  for (let page = 0, start = 1; page < 40; page++) {
+    const res = await enom(certGetCerts(client, { certStatusId: 1, orderDateStart: since, startPosition: start, pagingPageSize: 250, sortBy: 'OrderDate', sortByDirection: 'desc' }));
+    const list = res.certs;
+    for (const c of list) {
+      if (c.certStatusId !== 1 || claimed.has(c.certId)) continue;
+      if (intent.prodType && c.prodType !== undefined && c.prodType !== intent.prodType) continue;
+      if (c.orderDate && c.orderDate.getTime() < since.getTime()) continue;
+      found.push({ certId: c.certId, orderId: c.orderId });
+    }
+    start += list.length;
+    if (list.length < 250 || start > res.totalRecords) break;
+  }
+  found.sort((a, b) => a.certId - b.certId);
+  ctx.log.warn({ op: intent.op, since: intent.since, candidates: found.map((f) => f.certId).join(',') || 'none' }, 'reconciled an unfinished purchase with ENOM');
+  return found[0];
+}
+
+/**
+ * Buys the product for this item exactly once, whatever crashed before: the intent journal and ENOM
+ * itself are consulted first, and a purchase is sent only when both say none happened. Purchases and
+ * reconciliations of all items run one at a time, so one never adopts another's certificate.
+ */
+export async function purchaseOnce(ctx: Context, client: EnomClient, item: Item, product: Product, op: IntentOp, numYears: number): Promise<{ certId: number; orderId?: number }> {
+  const release = await acquireLock('purchase', ctx.log, 120_000);
+  try {
+    const prior = readIntent(item.id, op);
+    if (prior?.certId) return { certId: prior.certId, orderId: prior.orderId };
+    if (prior) {
+      const adopted = await reconcile(ctx, client, prior);
+      if (adopted) {
+        writeIntent({ ...prior, ...adopted });
+        ctx.log.warn({ certId: adopted.certId }, 'adopted the certificate an earlier run bought');
+        return adopted;
+      }
+    }
+    const intent: Intent = { op, item: item.id, product: product.code, prodType: product.prodType, since: new Date().toISOString() };
+    writeIntent(intent);
+    ctx.log.info({ product: product.code, numYears }, 'buying at ENOM');
+    let bought;
+    try {
+      bought = await purchaseServices(client, { service: product.code, numYears });
+    } catch (e) {
+      // Certainly not bought (ENOM said no, or the request never left): nothing to reconcile.
+      if (e instanceof EnomError && e.kind !== 'outcome_unknown') retireIntent(item.id, op);
+      throw e;
+    }
+    writeIntent({ ...intent, certId: bought.certId, orderId: bought.orderId });
+    ctx.log.info({ certId: bought.certId, orderId: bought.orderId }, 'bought at ENOM');
+    return { certId: bought.certId, orderId: bought.orderId };
+  } catch (e) {
+    throw e instanceof EnomError ? (await import('./enom')).toModuleError(e) : e;
+  } finally {
+    await release();
+  }
+}
+
+export { retireIntent, readIntent };
+
+/** CertConfigureCert then CertPurchaseCert: the order goes to the CA. Saves DCV tokens for the customer. */
+export async function submitOrder(ctx: Context, client: EnomClient, item: Item, order: Order, certId: number): Promise<void> {
+  await enom(
+    certConfigureCert(client, {
+      certId,
+      webServerType: order.webServerType,
+      csr: order.csr,
+      admin: order.admin,
+      tech: order.tech,
+      billing: order.admin,
+      ucc: order.ucc,
+    }),
+  );
+  ctx.log.info({ certId }, 'configured at ENOM');
+  const res = await enom(
+    certPurchaseCert(client, {
+      certId,
+      approverEmail: order.dcv === 'Email' ? order.approverEmail : undefined,
+      dvAuthMethod: order.dcv === 'Email' ? undefined : order.dcv,
+      csrOrganization: order.csrOrganization,
+      ucc: order.ucc,
+    }),
+  );
+  ctx.log.info({ certId, dcv: order.dcv }, 'submitted to the CA');
+  const tokens: [string, string | undefined][] = [
+    [PARAM.dcvFileName, res.fileAuthName],
+    [PARAM.dcvFileContents, res.fileAuthContents],
+    [PARAM.dcvDnsEntry, res.dnsAuthEntry],
+    [PARAM.dcvDnsAddress, res.dnsAuthAddress],
+  ];
+  for (const [name, value] of tokens) if (value) await saveParam(ctx, item.id, name, value);
+}
+
+export async function saveParam(ctx: Context, item: number, name: string, value: string | number): Promise<void> {
+  await ctx.mgrctl('service.saveparam', { elid: item, name, value, sok: 'ok' });
+}
+
+export async function setServiceStatus(ctx: Context, item: Item, status: number): Promise<void> {
+  if (item.params[PARAM.serviceStatus] === String(status)) return;
+  await ctx.mgrctl('service.setstatus', { elid: item.id, service_status: status, sok: 'ok' });
+  item.params[PARAM.serviceStatus] = String(status);
+}
+
+export { isoDate };

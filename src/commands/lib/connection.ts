@@ -1,0 +1,44 @@
+// The ENOM connection settings of a processing module, from BILLmanager's stdin XML or its database.
+import { z } from 'zod';
+import type { Context } from '../../billmgr/context';
+import { ModuleError } from '../../billmgr/errors';
+import { loadProcessingModule } from '../../billmgr/item';
+import { child, parseXml, text } from '../../billmgr/xml';
+import type { Connection } from './enom';
+
+const connectionSchema = z.object({
+  url: z
+    .string()
+    .trim()
+    .min(1, 'the API URL is empty')
+    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'the API URL must be an http(s) URL'),
+  username: z.string().trim().min(1, 'the user name is empty'),
+  password: z.string().min(1, 'the password is empty'),
+});
+
+/** Validates settings, naming the field at fault (url, username, password). */
+export function validateConnection(raw: Record<string, string | undefined>, source: string): Connection {
+  const r = connectionSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = String(issue.path[0] ?? 'processingmodule');
+  const absent = raw[field] === undefined || raw[field] === '';
+  const value = field === 'password' ? '' : (raw[field] ?? '').slice(0, 200);
+  throw new ModuleError(absent ? 'missing' : 'value', `${source}: ${absent ? `${field} is missing` : issue.message}`, { object: field, value });
+}
+
+/** `<doc><processingmodule><url>…</url><username>…</username><password>…</password></processingmodule></doc>` */
+export function connectionFromXml(xml: string): Connection & { id?: number } {
+  const doc = child(parseXml(xml, 'stdin'), 'doc');
+  const pm = child(doc, 'processingmodule');
+  if (!pm) throw new ModuleError('missing', 'stdin: no <doc><processingmodule> element', { object: 'processingmodule' });
+  const id = Number(text(pm, 'id'));
+  const conn = validateConnection({ url: text(pm, 'url'), username: text(pm, 'username'), password: text(pm, 'password') }, 'stdin');
+  return Number.isInteger(id) && id > 0 ? { ...conn, id } : conn;
+}
+
+/** The stored settings of processing module ID (password decrypted). */
+export async function connectionOfModule(ctx: Context, id: number): Promise<Connection> {
+  const m = await loadProcessingModule(ctx, id);
+  return validateConnection(m.params, `processing module ${id}`);
+}

@@ -1,0 +1,156 @@
+// From a BILLmanager certificate item to an ENOM order, validated in full before any money is spent:
+// a failure names the item field at fault.
+import { ModuleError } from '../../billmgr/errors';
+import type { Item } from '../../billmgr/item';
+import { parseCsr, type Csr } from '../../csr';
+import type { CsrOrganization, DvAuthMethod, EnomContact, UccList } from '../../enom';
+import { findProduct, needsOrgInfo, webServerOther, type Product } from '../../products';
+import { approverEmails } from '../approver';
+
+export interface Order {
+  product: Product;
+  numYears: number;
+  csr: string;
+  csrInfo: Csr;
+  /** the common name without a wildcard label */
+  domain: string;
+  webServerType: number;
+  admin: EnomContact;
+  tech: EnomContact;
+  dcv: DvAuthMethod;
+  approverEmail?: string;
+  ucc?: UccList;
+  csrOrganization?: CsrOrganization;
+}
+
+const missing = (field: string, why = `${field} is required for this product`) => new ModuleError('missing', why, { object: field });
+const bad = (field: string, value: string, why: string) => new ModuleError('value', why, { object: field, value: value.slice(0, 200) });
+
+// ITU-T E.164 country calling codes: the first digit is the zone; zones 1 and 7 are one digit long,
+// these two-digit codes are whole, and every other code has three digits.
+const TWO_DIGIT_CC = new Set([20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98]);
+
+/** BILLmanager phones ("+7 (495) 123-45-67") in ENOM's `+CC.NUMBER` form. */
+export function enomPhone(raw: string, field: string): string {
+  const s = raw.trim();
+  if (/^\+\d{1,3}\.\d{4,14}$/.test(s)) return s;
+  const digits = s.replace(/[\s().-]/g, '');
+  if (!/^\+?\d{6,16}$/.test(digits)) throw bad(field, raw, `${field} "${raw}" is not a phone number`);
+  const d = digits.replace(/^\+/, '');
+  const cc = d[0] === '1' || d[0] === '7' ? 1 : TWO_DIGIT_CC.has(Number(d.slice(0, 2))) ? 2 : 3;
+  return `+${d.slice(0, cc)}.${d.slice(cc)}`;
+}
+
+const EMAIL = /^[^\s@,;<>"]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+
+function contact(p: Record<string, string>, prefix: 'adm' | 'tech', csr: Csr, fallback?: EnomContact): EnomContact {
+  const v = (k: string) => (p[`${prefix}_${k}`] ?? '').trim();
+  if (fallback && !v('fname') && !v('email')) return fallback;
+  for (const k of ['fname', 'lname', 'email', 'phone']) if (!v(k)) throw missing(`${prefix}_${k}`, `${prefix}_${k} (contact) is required`);
+  if (!EMAIL.test(v('email'))) throw bad(`${prefix}_email`, v('email'), `${prefix}_email "${v('email')}" is not an e-mail address`);
+  const org = (k: string) => (p[`org_${k}`] ?? '').trim();
+  return {
+    fName: v('fname'),
+    lName: v('lname'),
+    jobTitle: v('jtitle') || undefined,
+    orgName: org('name') || csr.subject.O || undefined,
+    address1: org('address') || csr.subject.L || '',
+    city: org('city') || csr.subject.L || '',
+    state: org('state') || csr.subject.ST || undefined,
+    postalCode: org('postcode'),
+    country: (csr.subject.C ?? '').toUpperCase(),
+    phone: enomPhone(v('phone'), `${prefix}_phone`),
+    emailAddress: v('email'),
+  };
+}
+
+/** `example.com` is the domain or a parent of `www.shop.example.com`. */
+function onDomainOrParent(email: string, domain: string): boolean {
+  const at = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  const allowed = new Set(approverEmails(domain).map((a) => a.slice(a.indexOf('@') + 1)));
+  return allowed.has(at);
+}
+
+export async function prepareOrder(item: Item): Promise<Order> {
+  if (item.itemtype !== 'certificate') throw bad('itemtype', item.itemtype, `item ${item.id} is a ${item.itemtype}, not a certificate`);
+  const product = findProduct(item.pricelist);
+  if (!product) throw bad('pricelist', item.pricelist, `tariff "${item.pricelist}" is not an ENOM product this module knows`);
+  const p = item.params;
+  const csrInfo = await parseCsr(item.csr);
+  const cn = csrInfo.commonName;
+  if (product.wildcard !== cn.startsWith('*.')) {
+    throw bad('csr', cn, product.wildcard ? `${product.name} is a wildcard certificate: the CSR's common name must start with "*.", not "${cn}"` : `${product.name} is not a wildcard certificate: the CSR's common name "${cn}" must not contain "*"`);
+  }
+  if (cn.slice(2).includes('*')) throw bad('csr', cn, `the CSR's common name "${cn}" has a misplaced "*"`);
+  const domain = cn.replace(/^\*\./, '');
+  approverEmails(domain); // a CN that is no domain name fails here, naming it
+
+  const sans = [...new Set((p.altname ?? '').split(/[\s,;]+/).map((s) => s.trim().toLowerCase()).filter((s) => s && s !== cn))];
+  if (sans.length && !product.multidomain) throw bad('altname', sans.join(' '), `${product.name} is a single-domain certificate: it takes no additional domains (${sans.join(', ')})`);
+  if (sans.length > product.maxSans) throw bad('altname', String(sans.length), `${product.name} takes at most ${product.maxSans} additional domains, got ${sans.length}`);
+  for (const s of sans) approverEmails(s);
+
+  if (needsOrgInfo(product)) {
+    for (const k of ['org_name', 'org_address', 'org_city', 'org_postcode', 'org_phone']) if (!(p[k] ?? '').trim()) throw missing(k, `${k} is required for ${product.name} (organisation validated)`);
+    if (!csrInfo.subject.C) throw bad('csr', cn, `${product.name} needs the organisation's country (C) in the CSR`);
+  }
+
+  const method = (p.approver_method ?? '').toLowerCase();
+  const dcv: DvAuthMethod = /dns/.test(method) ? 'DNS' : /file|http/.test(method) ? 'File' : 'Email';
+  if (dcv !== 'Email' && !product.dcv.includes(dcv === 'DNS' ? 'dns' : 'file')) {
+    throw bad('approver_method', method, `${product.name} cannot be validated by ${dcv} through ENOM; use e-mail`);
+  }
+  const domains = [domain, ...sans.map((s) => s.replace(/^\*\./, ''))];
+  const emails = (p.approver_email ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+  let approverEmail: string | undefined;
+  let ucc: UccList | undefined;
+  if (dcv === 'Email') {
+    if (emails.length === 0) throw missing('approver_email', 'approver_email is required for e-mail validation');
+    for (const e of emails) if (!EMAIL.test(e)) throw bad('approver_email', e, `approver_email "${e}" is not an e-mail address`);
+    if (!onDomainOrParent(emails[0]!, domain)) throw bad('approver_email', emails[0]!, `approver_email "${emails[0]}" is not on ${domain} or a parent domain of it`);
+    approverEmail = emails[0];
+    if (product.multidomain) {
+      // One approver per domain: given in order, or the first one where it fits the domain.
+      const perDomain = domains.map((d, i) => {
+        const e = emails.length === domains.length ? emails[i]! : emails.find((x) => onDomainOrParent(x, d));
+        if (!e || !onDomainOrParent(e, d)) throw bad('approver_email', emails.join(','), `no approver_email on ${d} or a parent domain of it`);
+        return e;
+      });
+      ucc = { domains, emails: perDomain };
+    }
+  } else if (product.multidomain) {
+    ucc = { domains };
+  }
+
+  const admin = contact(p, 'adm', csrInfo);
+  const tech = contact(p, 'tech', csrInfo, admin);
+  const org = (k: string) => (p[`org_${k}`] ?? '').trim();
+  const csrOrganization: CsrOrganization | undefined =
+    product.brand === 'comodo' && needsOrgInfo(product)
+      ? {
+          organization: org('name'),
+          organizationUnit: org('division') || csrInfo.subject.OU || undefined,
+          address1: org('address'),
+          locality: org('city'),
+          stateProvince: org('state') || csrInfo.subject.ST || '',
+          postalCode: org('postcode'),
+          country: (csrInfo.subject.C ?? '').toUpperCase(),
+          dunsNumber: org('duns') || undefined,
+        }
+      : undefined;
+
+  return {
+    product,
+    numYears: Math.max(1, Math.ceil(item.period / 12)),
+    csr: item.csr!,
+    csrInfo,
+    domain,
+    webServerType: webServerOther(product),
+    admin,
+    tech,
+    dcv,
+    approverEmail,
+    ucc,
+    csrOrganization,
+  };
+}

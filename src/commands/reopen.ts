@@ -1,0 +1,27 @@
+// `reopen --item ID`: reissue with the item's current CSR. ENOM's API reissues GeoTrust, RapidSSL and
+// Symantec certificates; for Comodo it cannot, and we say so rather than pretend.
+import type { Context } from '../billmgr/context';
+import { ModuleError } from '../billmgr/errors';
+import { certReissueCert } from '../enom';
+import { certIdOf, openItem, SERVICE_STATUS, setServiceStatus } from './lib/certificate';
+import { enom } from './lib/enom';
+import { prepareOrder } from './lib/order';
+
+export const description = 'reissue the certificate of --item ID with its current CSR';
+
+export async function run(ctx: Context): Promise<void> {
+  const { item, client } = await openItem(ctx);
+  const order = await prepareOrder(item);
+  if (!order.product.reissue) {
+    throw new ModuleError('not_supported', `ENOM's API cannot reissue ${order.product.name} certificates; reissue it in the ENOM reseller panel`, {
+      object: 'reissue',
+      value: order.product.name,
+    });
+  }
+  const certId = certIdOf(item);
+  if (!certId) throw new ModuleError('missing', `item ${item.id} has no ENOM certificate to reissue (never ordered)`, { object: 'enom_certid' });
+  const res = await enom(certReissueCert(client, { certId, csr: order.csr }));
+  ctx.log.info({ certId, message: res.message ?? '' }, 'reissue requested at ENOM');
+  await setServiceStatus(ctx, item, SERVICE_STATUS.requested);
+  await ctx.mgrctl('service.postreopen', { elid: item.id, sok: 'ok' });
+}
