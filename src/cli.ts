@@ -50,7 +50,7 @@ async function helpText(): Promise<string> {
   const lines = await Promise.all(
     Object.entries(COMMANDS).map(async ([name, c]) => {
       const needs = c.needs.map((n) => ` --${n} …`).join('');
-      return `  ${name.padEnd(18)} ${c.load ? (await c.load()).description : '(not implemented in this version)'}${needs ? ` [needs${needs}]` : ''}`;
+      return `  ${name.padEnd(18)} ${(await c.load()).description}${needs ? ` [needs${needs}]` : ''}`;
     }),
   );
   const aliases = Object.entries(ALIASES).map(([a, n]) => `  ${a.padEnd(18)} same as ${n}`);
@@ -131,7 +131,6 @@ export async function main(argv: string[]): Promise<number> {
     if (unknown.length) log.warn({ ignored: unknown.slice(0, 20).join(' ').slice(0, 500) }, 'ignoring unknown command-line arguments');
     const entry = findCommand(command);
     for (const need of entry.needs) if (opts[need] === undefined) throw missing(need, `--command ${command} needs --${need}`);
-    if (!entry.load) throw new ModuleError('not_supported', `command ${command} is not implemented in this version of pmenomssl`, { object: 'command', value: command });
     const mod = await entry.load();
     const ctx = createContext(command, opts, log);
     close = () => ctx.close();

@@ -15,14 +15,14 @@ export interface Csr {
 const TIMEOUT_MS = 10_000;
 const MAX_CSR = 64 * 1024;
 
-function openssl(args: string[], input: string): Promise<{ stdout: string; ok: boolean }> {
+function openssl(args: string[], input: string): Promise<{ stdout: string; stderr: string; ok: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = execFile('openssl', args, { timeout: TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout) => {
+    const child = execFile('openssl', args, { timeout: TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
         reject(new ModuleError('internal', 'the openssl command is not installed; it is needed to read CSRs', { object: 'openssl' }));
         return;
       }
-      resolve({ stdout, ok: !err });
+      resolve({ stdout, stderr, ok: !err });
     });
     child.stdin?.on('error', () => {});
     child.stdin?.end(input);
@@ -62,9 +62,10 @@ export async function parseCsr(pem: string | null | undefined, object = 'csr'): 
   if (!pem || pem.trim() === '') throw new ModuleError('missing', 'the service has no CSR', { object });
   if (pem.length > MAX_CSR) throw bad(`is larger than ${MAX_CSR} bytes`);
   if (!/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(pem)) throw bad('is not a PEM certificate request');
-  const { stdout, ok } = await openssl(['req', '-noout', '-verify', '-text', '-nameopt', 'sep_multiline,sname,utf8,-esc_msb,esc_ctrl'], pem);
+  const { stdout, stderr, ok } = await openssl(['req', '-noout', '-verify', '-text', '-nameopt', 'sep_multiline,sname,utf8,-esc_msb,esc_ctrl'], pem);
   if (!ok) throw bad('cannot be parsed');
-  const r = parseReqText(stdout);
+  // OpenSSL reports the self-signature check on stderr.
+  const r = parseReqText(`${stdout}\n${stderr}`);
   if (!r.verified) throw bad('signature does not verify');
   const commonName = (r.subject.CN ?? '').toLowerCase();
   if (!commonName) throw bad('has no common name (CN)');

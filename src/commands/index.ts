@@ -18,8 +18,7 @@ export interface CommandEntry {
   service?: boolean;
   /** Advertised in `features`: only commands that work end to end are. */
   feature?: boolean;
-  /** Absent for protocol commands this version does not implement yet. */
-  load?: () => Promise<CommandModule>;
+  load: () => Promise<CommandModule>;
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
@@ -29,19 +28,19 @@ export const COMMANDS: Record<string, CommandEntry> = {
   usercreate: { needs: [], feature: true, load: () => import('./usercreate') },
   getbalance: { needs: [], feature: true, load: () => import('./getbalance') },
   approver: { needs: ['module', 'domain'], feature: true, load: () => import('./approver') },
-  open: { needs: ['item'], service: true, load: () => import('./open') },
-  sync_item: { needs: ['item'], service: true, load: () => import('./sync_item') },
-  reopen: { needs: ['item'], service: true, load: () => import('./reopen') },
-  prolong: { needs: ['item'], service: true, load: () => import('./prolong') },
-  close: { needs: ['item'], service: true, load: () => import('./close') },
+  open: { needs: ['item'], service: true, feature: true, load: () => import('./open') },
+  sync_item: { needs: ['item'], service: true, feature: true, load: () => import('./sync_item') },
+  reopen: { needs: ['item'], service: true, feature: true, load: () => import('./reopen') },
+  prolong: { needs: ['item'], service: true, feature: true, load: () => import('./prolong') },
+  close: { needs: ['item'], service: true, feature: true, load: () => import('./close') },
   suspend: { needs: ['item'], service: true, feature: true, load: () => import('./suspend') },
   resume: { needs: ['item'], service: true, feature: true, load: () => import('./resume') },
   setparam: { needs: ['item'], service: true, feature: true, load: () => import('./setparam') },
-  send_dv_email: { needs: ['item', 'emails'], load: () => import('./send_dv_email') },
+  send_dv_email: { needs: ['item', 'emails'], feature: true, load: () => import('./send_dv_email') },
 };
 
 export const ALIASES: Record<string, string> = { get_balance: 'getbalance' };
 
 export function featureNames(): string[] {
-  return Object.entries(COMMANDS).flatMap(([name, c]) => (c.feature && c.load ? [name] : []));
+  return Object.entries(COMMANDS).flatMap(([name, c]) => (c.feature ? [name] : []));
 }

@@ -48,17 +48,27 @@ function contact(p: Record<string, string>, prefix: 'adm' | 'tech', csr: Csr, fa
   if (fallback && !v('fname') && !v('email')) return fallback;
   for (const k of ['fname', 'lname', 'email', 'phone']) if (!v(k)) throw missing(`${prefix}_${k}`, `${prefix}_${k} (contact) is required`);
   if (!EMAIL.test(v('email'))) throw bad(`${prefix}_email`, v('email'), `${prefix}_email "${v('email')}" is not an e-mail address`);
-  const org = (k: string) => (p[`org_${k}`] ?? '').trim();
+  // ENOM wants a postal address for every contact: the contact's own, else the organisation's, else
+  // what the CSR says. Missing parts are refused here, before the purchase, not by ENOM after it.
+  const pick = (key: string, ...more: (string | undefined)[]) => [v(key), (p[`org_${key}`] ?? '').trim(), ...more].find((x) => x) ?? '';
+  const address = {
+    address1: pick('address'),
+    city: pick('city', csr.subject.L),
+    state: pick('state', csr.subject.ST),
+    postalCode: pick('postcode'),
+    country: pick('country', csr.subject.C).toUpperCase(),
+  };
+  for (const [k, param] of [['address1', 'address'], ['city', 'city'], ['postalCode', 'postcode'], ['country', 'country']] as const) {
+    if (!address[k]) throw missing(`org_${param}`, `the ${prefix === 'adm' ? 'administrative' : 'technical'} contact needs a postal address: org_${param} (or ${prefix}_${param}) is empty`);
+  }
+  if (!/^[A-Z]{2}$/.test(address.country)) throw bad('org_country', address.country, `country "${address.country}" is not a two-letter ISO code`);
   return {
     fName: v('fname'),
     lName: v('lname'),
     jobTitle: v('jtitle') || undefined,
-    orgName: org('name') || csr.subject.O || undefined,
-    address1: org('address') || csr.subject.L || '',
-    city: org('city') || csr.subject.L || '',
-    state: org('state') || csr.subject.ST || undefined,
-    postalCode: org('postcode'),
-    country: (csr.subject.C ?? '').toUpperCase(),
+    orgName: (p.org_name ?? '').trim() || csr.subject.O || undefined,
+    ...address,
+    state: address.state || undefined,
     phone: enomPhone(v('phone'), `${prefix}_phone`),
     emailAddress: v('email'),
   };

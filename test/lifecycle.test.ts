@@ -1,0 +1,358 @@
+// The certificate's life, end to end: the built binary, a real MariaDB, the fake mgrctl and the ENOM
+// simulator. Each test names the ENOM and mgrctl call sequences it expects.
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
+import { createRig, parseErrorXml, type Rig } from './support/rig';
+
+const PW = 'S3cr3t-Pa55&word';
+let rig: Rig;
+let sim: EnomSim;
+let moduleId: number;
+
+before(async () => {
+  [rig, sim] = await Promise.all([createRig(), startEnomSim({ uid: 'reseller1', pw: PW, balance: 5000 })]);
+  moduleId = await rig.addModule({ url: sim.url, username: 'reseller1', password: PW });
+});
+after(async () => {
+  await sim?.close();
+  await rig?.close();
+});
+
+const CONTACT = {
+  adm_fname: 'Ivan',
+  adm_lname: 'Petrov',
+  adm_jtitle: 'Admin',
+  adm_phone: '+7 (495) 123-45-67',
+  adm_email: 'ivan@example.com',
+  org_address: '1 Main St',
+  org_city: 'Kirkland',
+  org_postcode: '98033',
+};
+
+async function certItem(pricelist: string, cn: string, params: Record<string, string> = {}, sans: string[] = []) {
+  const { csr } = makeCsr(cn, { sans });
+  return rig.addItem({ pricelist, module: moduleId, csr, params: { ...CONTACT, approver_method: 'auth_email', ...params } });
+}
+
+/** Runs a command, recording the ENOM commands and mgrctl functions it caused. */
+async function run(command: string, item: number, extra: string[] = []) {
+  rig.clearCalls();
+  const n = sim.requests.length;
+  const r = await rig.run(['--command', command, '--item', String(item), ...extra]);
+  return { ...r, enom: sim.requests.slice(n).map((q) => q.command), mgr: rig.calls().map((c) => c.func), calls: rig.calls(), requests: sim.requests.slice(n) };
+}
+
+async function params(item: number): Promise<Record<string, string>> {
+  const [rows] = (await rig.db.query('SELECT intname, value FROM itemparam WHERE item = ?', [item])) as unknown as [{ intname: string; value: string }[]];
+  return Object.fromEntries(rows.map((r) => [r.intname, r.value]));
+}
+
+const ok = (r: { code: number | null; stdout: string }) => assert.equal(r.code, 0, r.stdout);
+const purchases = () => sim.requestsFor('PurchaseServices').length;
+
+describe('open', () => {
+  it('RapidSSL by e-mail: buys once, configures, submits, tells BILLmanager', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'www.example.com', { approver_email: 'admin@example.com' });
+    const r = await run('open', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['PurchaseServices', 'CertGetCertDetail', 'CertConfigureCert', 'CertPurchaseCert']);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.saveparam', 'service.saveparam', 'service.setstatus', 'service.postopen']);
+    const p = await params(item);
+    const cert = sim.state.certs.get(Number(p.enom_certid))!;
+    assert.ok(cert, 'enom_certid names the certificate ENOM sold');
+    assert.equal(p.enom_orderid, String(cert.orderId));
+    assert.equal(p.service_status, '3');
+    assert.equal(cert.statusId, 2);
+    assert.equal(cert.approverEmail, 'admin@example.com');
+    assert.equal(cert.webServerType, '18');
+    assert.equal(cert.contacts.AdminPhone, '+7.4951234567');
+    assert.equal(cert.contacts.AdminCountry, 'US');
+    const purchase = r.requests[0]!;
+    assert.equal(purchase.params.Service, 'certificate-rapidssl-rapidssl');
+    assert.equal(purchase.params.NumYears, '1');
+  });
+
+  it('RapidSSL by DNS: DVAuthMethod=DNS and the TXT record saved for the customer', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'dns.example.com', { approver_method: 'auth_dnstxt' });
+    const r = await run('open', item);
+    ok(r);
+    assert.equal(r.requests.find((q) => q.command === 'CertPurchaseCert')!.params.DVAuthMethod, 'DNS');
+    const p = await params(item);
+    const cert = sim.state.certs.get(Number(p.enom_certid))!;
+    assert.equal(p.enom_dcv_dns_entry, cert.dnsAuthEntry);
+    assert.equal(p.enom_dcv_dns_address, cert.dnsAuthAddress);
+  });
+
+  it('Comodo wildcard: *. common name, web server type 1000, Approval Email Sent', async () => {
+    const item = await certItem('certificate-comodo-essential-wildcard', '*.example.net', { approver_email: 'hostmaster@example.net' });
+    ok(await run('open', item));
+    const cert = sim.state.certs.get(Number((await params(item)).enom_certid))!;
+    assert.equal(cert.domainName, '*.example.net');
+    assert.equal(cert.webServerType, '1000');
+    assert.equal(cert.statusId, 9);
+  });
+
+  it('UCC with three SANs: the domain list and one approver per domain', async () => {
+    const sans = ['shop.example.org', 'example.net', 'mail.example.info'];
+    const item = await certItem('certificate-comodo-ucc-dv', 'example.org', {
+      altname: sans.join(' '),
+      approver_email: 'admin@example.org,webmaster@example.org,admin@example.net,postmaster@example.info',
+    }, sans);
+    const r = await run('open', item);
+    ok(r);
+    const conf = r.requests.find((q) => q.command === 'CertConfigureCert')!.params;
+    assert.equal(conf.DomainListNumber, '4');
+    assert.deepEqual([1, 2, 3, 4].map((i) => conf[`UCCDomainList${i}`]), ['example.org', ...sans]);
+    const buy = r.requests.find((q) => q.command === 'CertPurchaseCert')!.params;
+    assert.deepEqual([1, 2, 3, 4].map((i) => buy[`UCCEmailList${i}`]), ['admin@example.org', 'webmaster@example.org', 'admin@example.net', 'postmaster@example.info']);
+  });
+
+  const refusals: [string, string, string, Record<string, string>, string, string][] = [
+    ['an OV order without org_name', 'certificate-comodo-instant', 'www.example.com', { approver_email: 'admin@example.com' }, 'missing', 'org_name'],
+    ['a wildcard product with a plain CN', 'certificate-rapidssl-rapidssl-wildcard', 'www.example.com', { approver_email: 'admin@example.com' }, 'value', 'csr'],
+    ['a plain product with a wildcard CN', 'certificate-rapidssl-rapidssl', '*.example.com', { approver_email: 'admin@example.com' }, 'value', 'csr'],
+    ['an approver on another domain', 'certificate-rapidssl-rapidssl', 'www.example.com', { approver_email: 'admin@evil.com' }, 'value', 'approver_email'],
+    ['no approver', 'certificate-rapidssl-rapidssl', 'www.example.com', {}, 'missing', 'approver_email'],
+    ['SANs on a single-domain product', 'certificate-rapidssl-rapidssl', 'www.example.com', { approver_email: 'admin@example.com', altname: 'other.example.com' }, 'value', 'altname'],
+    ['DNS validation on Comodo', 'certificate-comodo-essential', 'www.example.com', { approver_method: 'auth_dnstxt' }, 'value', 'approver_method'],
+    ['no admin e-mail', 'certificate-rapidssl-rapidssl', 'www.example.com', { approver_email: 'admin@example.com', adm_email: '' }, 'missing', 'adm_email'],
+    ['no postal code', 'certificate-rapidssl-rapidssl', 'www.example.com', { approver_email: 'admin@example.com', org_postcode: '' }, 'missing', 'org_postcode'],
+    ['a tariff that is no ENOM product', 'certificate-acme-free', 'www.example.com', { approver_email: 'admin@example.com' }, 'value', 'pricelist'],
+  ];
+  for (const [name, pricelist, cn, p, type, object] of refusals) {
+    it(`refuses ${name} before any ENOM call`, async () => {
+      const item = await certItem(pricelist, cn, p);
+      const r = await run('open', item);
+      assert.equal(r.code, 1);
+      const e = parseErrorXml(r.stdout);
+      assert.equal(e?.type, type, r.stdout);
+      assert.equal(e?.object, object, r.stdout);
+      assert.deepEqual(r.enom, [], 'nothing may reach ENOM');
+    });
+  }
+
+  it('refuses a garbage CSR and a missing CSR before any ENOM call', async () => {
+    const garbage = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl', module: moduleId, csr: '-----BEGIN CERTIFICATE REQUEST-----\nnot base64!\n-----END CERTIFICATE REQUEST-----', params: { ...CONTACT, approver_email: 'admin@example.com' } });
+    const r1 = await run('open', garbage);
+    assert.equal(parseErrorXml(r1.stdout)?.object, 'csr');
+    const none = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl', module: moduleId, params: { ...CONTACT, approver_email: 'admin@example.com' } });
+    const r2 = await run('open', none);
+    assert.equal(parseErrorXml(r2.stdout)?.type, 'missing');
+    assert.deepEqual([...r1.enom, ...r2.enom], []);
+  });
+
+  it('a second open of the same item continues instead of buying again', async () => {
+    const item = await certItem('certificate-geotrust-quickssl', 'again.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const bought = purchases();
+    const r = await run('open', item);
+    ok(r);
+    assert.equal(purchases(), bought);
+    assert.deepEqual(r.enom, ['CertGetCertDetail']);
+  });
+});
+
+describe('sync_item', () => {
+  it('pending → issued: certificate with its chain, expiry, status 5, certificate.open exactly once over two syncs', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'sync.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+
+    const pending = await run('sync_item', item);
+    ok(pending);
+    assert.deepEqual(pending.enom, ['CertGetCertDetail']);
+    assert.deepEqual(pending.calls.slice(1), [{ func: 'service.setstatus', params: { elid: String(item), service_status: '4', sok: 'ok' } }]);
+    const still = await run('sync_item', item);
+    assert.deepEqual(still.mgr, ['paramlist'], 'status set only when it changed');
+
+    const cert = sim.issue(certId);
+    const issued = await run('sync_item', item);
+    ok(issued);
+    assert.deepEqual(issued.mgr, ['paramlist', 'certificate.save', 'service.setexpiredate', 'certificate.open', 'service.setstatus']);
+    const crt = issued.calls.find((c) => c.func === 'certificate.save')!.params.crt!;
+    const pems = crt.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    assert.ok(pems.length >= 2, 'leaf followed by the CA chain');
+    const leaf = new X509Certificate(pems[0]!);
+    assert.match(leaf.subject, /CN=sync\.example\.com/);
+    assert.ok(leaf.checkIssued(new X509Certificate(pems[1]!)), 'the chain starts with the leaf issuer');
+    const expected = cert.expirationDate!.toISOString().slice(0, 10);
+    assert.deepEqual(issued.calls.find((c) => c.func === 'service.setexpiredate')!.params, { elid: String(item), expiredate: expected, sok: 'ok' });
+    const [[row]] = (await rig.db.query("SELECT DATE_FORMAT(i.expiredate, '%Y-%m-%d') AS expiredate, c.crt FROM item i JOIN certificate c ON c.item = i.id WHERE i.id = ?", [item])) as unknown as [{ expiredate: string; crt: string }[]];
+    assert.equal(row!.expiredate, expected);
+    assert.equal(row!.crt, crt);
+
+    const again = await run('sync_item', item);
+    ok(again);
+    assert.deepEqual(again.mgr, ['paramlist'], 'nothing twice, certificate.open above all');
+  });
+
+  it('rejected → status 6 and certificate.failed, once', async () => {
+    const item = await certItem('certificate-comodo-essential', 'reject.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    sim.reject(Number((await params(item)).enom_certid));
+    const r = await run('sync_item', item);
+    ok(r);
+    assert.deepEqual(r.calls.slice(1), [
+      { func: 'service.setstatus', params: { elid: String(item), service_status: '6', sok: 'ok' } },
+      { func: 'certificate.failed', params: { elid: String(item), sok: 'ok' } },
+    ]);
+    assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist']);
+  });
+
+  it('refunded → failed as well', async () => {
+    const item = await certItem('certificate-comodo-essential', 'refund.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    sim.refund(Number((await params(item)).enom_certid));
+    const r = await run('sync_item', item);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.setstatus', 'certificate.failed']);
+  });
+
+  it('an item bought but never configured (status 1 at ENOM) is configured and submitted', async () => {
+    const item = await certItem('certificate-geotrust-quickssl', 'half.example.com', { approver_email: 'admin@example.com' });
+    sim.fail('CertConfigureCert', 'bad_csr', { times: 1 });
+    const first = await run('open', item);
+    assert.equal(first.code, 1);
+    assert.equal(parseErrorXml(first.stdout)?.type, 'api_error');
+    assert.ok((await params(item)).enom_certid, 'the CertID is kept even though configuring failed');
+    const r = await run('sync_item', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertConfigureCert', 'CertPurchaseCert', 'CertGetCertDetail']);
+    assert.equal(sim.state.certs.get(Number((await params(item)).enom_certid))!.statusId, 2);
+  });
+
+  it('an item never ordered has nothing to sync', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'never.example.com', { approver_email: 'admin@example.com' });
+    const r = await run('sync_item', item);
+    ok(r);
+    assert.deepEqual(r.enom, []);
+  });
+});
+
+describe('reopen (reissue)', () => {
+  it('RapidSSL: CertReissueCert with the current CSR, postreopen, status 3', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    sim.issue(certId);
+    ok(await run('sync_item', item));
+    const { csr } = makeCsr('reissue.example.com');
+    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [csr, item]);
+    const r = await run('reopen', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertReissueCert']);
+    assert.equal(r.requests[0]!.params.CSR, csr);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.setstatus', 'service.postreopen']);
+  });
+
+  it('Comodo: a clear not_supported error, a manual operation and a staff task — never a silent success', async () => {
+    const item = await certItem('certificate-comodo-essential', 'noreissue.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const ro = await rig.addRunningOperation(item, 'reopen');
+    const r = await run('reopen', item, ['--runningoperation', String(ro)]);
+    assert.equal(r.code, 1);
+    assert.equal(parseErrorXml(r.stdout)?.type, 'not_supported');
+    assert.deepEqual(r.enom, []);
+    assert.deepEqual(r.mgr, ['paramlist', 'runningoperation.edit', 'runningoperation.setmanual', 'task.gettype', 'task.edit']);
+  });
+});
+
+describe('prolong', () => {
+  it('a new order of the same product, the old CertID kept, postprolong; a retry buys nothing more', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'renew.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const old = Number((await params(item)).enom_certid);
+    sim.issue(old);
+    ok(await run('sync_item', item));
+    const bought = purchases();
+    const r = await run('prolong', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['PurchaseServices', 'CertGetCertDetail', 'CertConfigureCert', 'CertPurchaseCert']);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.saveparam', 'service.saveparam', 'service.saveparam', 'service.setstatus', 'service.postprolong']);
+    const p = await params(item);
+    assert.equal(p.enom_certid_prev, String(old));
+    assert.notEqual(p.enom_certid, String(old));
+    assert.equal(sim.state.certs.get(Number(p.enom_certid))!.csr, sim.state.certs.get(old)!.csr, 'same CSR');
+    assert.equal(purchases(), bought + 1);
+  });
+});
+
+describe('close', () => {
+  it('while pending: the order is withdrawn at ENOM, then postclose', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'close.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const r = await run('close', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertModifyOrder']);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.postclose']);
+  });
+
+  it('after issue: nothing to withdraw, postclose', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'closed.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    sim.issue(Number((await params(item)).enom_certid));
+    const r = await run('close', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail']);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.postclose']);
+  });
+
+  it('ENOM unreachable: close fails and says so', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'closefail.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    sim.fail('CertGetCertDetail', 'reset', { times: 10 });
+    try {
+      const r = await run('close', item);
+      assert.equal(r.code, 1);
+      assert.equal(parseErrorXml(r.stdout)?.type, 'connection');
+      assert.ok(!r.mgr.includes('service.postclose'));
+    } finally {
+      sim.clear();
+    }
+  });
+});
+
+describe('send_dv_email', () => {
+  it('the same address: ENOM resends', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'mail.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const r = await run('send_dv_email', item, ['--emails', 'admin@example.com']);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertResendApproverEmail']);
+  });
+
+  it('a new address: ENOM changes it and BILLmanager keeps it', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'mail2.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const r = await run('send_dv_email', item, ['--emails', 'webmaster@mail2.example.com']);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertChangeApproverEmail']);
+    assert.equal((await params(item)).approver_email, 'webmaster@mail2.example.com');
+  });
+
+  it('an address off the domain is refused', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'mail3.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const r = await run('send_dv_email', item, ['--emails', 'admin@evil.example']);
+    assert.equal(parseErrorXml(r.stdout)?.object, 'emails');
+  });
+});
+
+describe('DoNothing', () => {
+  it('open does nothing at all while etc/billmgr.DoNothing exists', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const flag = path.join(rig.root, 'etc', 'billmgr.DoNothing');
+    fs.writeFileSync(flag, '');
+    try {
+      const item = await certItem('certificate-rapidssl-rapidssl', 'nothing.example.com', { approver_email: 'admin@example.com' });
+      const r = await run('open', item);
+      ok(r);
+      assert.deepEqual(r.enom, []);
+      assert.deepEqual(r.mgr, []);
+    } finally {
+      fs.rmSync(flag);
+    }
+  });
+});
