@@ -33,6 +33,8 @@ export interface RunOptions {
   stdin?: string;
   timeoutMs?: number;
   env?: Record<string, string>;
+  /** polled every 20 ms: when true, SIGKILL the run and everything it started (fault injection) */
+  killWhen?: () => boolean;
 }
 
 export interface Rig {
@@ -102,10 +104,24 @@ export async function createRig(): Promise<Rig> {
     run(args, opts = {}) {
       return new Promise((resolve) => {
         const started = Date.now();
+        // Its own process group, so a kill takes its children (mgrctl, flock) with it.
         const child = spawn(BINARY, args, {
           env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MGR5_ROOT: root, ...opts.env },
           stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+          detached: true,
         });
+        const killGroup = () => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        };
+        const poll = opts.killWhen
+          ? setInterval(() => {
+              if (opts.killWhen!()) killGroup();
+            }, 20)
+          : undefined;
         let stdout = '';
         let stderr = '';
         let timedOut = false;
@@ -117,10 +133,11 @@ export async function createRig(): Promise<Rig> {
         }
         const timer = setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          killGroup();
         }, opts.timeoutMs ?? 30_000);
         child.on('close', (code, signal) => {
           clearTimeout(timer);
+          clearInterval(poll);
           fs.appendFileSync(captures, JSON.stringify({ args, stdout, stderr }) + '\n');
           resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
         });

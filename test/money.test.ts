@@ -1,0 +1,212 @@
+// Exactly one purchase per order, whatever crashes. Each scenario kills `open` or `prolong` (SIGKILL,
+// with everything it started) at one step, then runs the command again as BILLmanager would, and
+// counts the certificates ENOM sold.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
+import { createRig, parseErrorXml, type Rig } from './support/rig';
+
+const PW = 'S3cr3t-Pa55&word';
+let rig: Rig;
+let sim: EnomSim;
+let moduleId: number;
+const figures: string[] = [];
+
+before(async () => {
+  [rig, sim] = await Promise.all([createRig(), startEnomSim({ uid: 'reseller1', pw: PW, balance: 100_000 })]);
+  moduleId = await rig.addModule({ url: sim.url, username: 'reseller1', password: PW });
+});
+after(async () => {
+  console.log(`# purchases per scenario:\n# ${figures.join('\n# ')}`);
+  await sim?.close();
+  await rig?.close();
+});
+
+let n = 0;
+async function newItem(product = 'certificate-rapidssl-rapidssl') {
+  const cn = `shop${++n}.example.com`;
+  const { csr } = makeCsr(cn);
+  return rig.addItem({
+    pricelist: product,
+    module: moduleId,
+    csr,
+    params: {
+      adm_fname: 'Ivan', adm_lname: 'Petrov', adm_phone: '+1.4255550100', adm_email: 'ivan@example.com',
+      org_address: '1 Main St', org_city: 'Kirkland', org_postcode: '98033',
+      approver_method: 'auth_email', approver_email: `admin@${cn}`,
+    },
+  });
+}
+
+async function params(item: number): Promise<Record<string, string>> {
+  const [rows] = (await rig.db.query('SELECT intname, value FROM itemparam WHERE item = ?', [item])) as unknown as [{ intname: string; value: string }[]];
+  return Object.fromEntries(rows.map((r) => [r.intname, r.value]));
+}
+
+const sold = () => sim.state.certs.size;
+const run = (command: string, item: number, opts: Parameters<Rig['run']>[1] = {}) => rig.run(['--command', command, '--item', String(item)], opts);
+const mgrCalled = (func: string) => () => rig.calls().some((c) => c.func === func);
+const enomGot = (command: string, since: number) => () => sim.requestsFor(command).length > since;
+
+interface Fault {
+  name: string;
+  /** sets the fault up; returns the condition on which the run is killed (none: it fails by itself) */
+  arm(): (() => boolean) | undefined;
+}
+
+const faults = (op: 'open' | 'prolong'): Fault[] => [
+  {
+    name: 'before the purchase request reaches ENOM',
+    arm() {
+      const seen = sim.requestsFor('PurchaseServices').length;
+      sim.fail('PurchaseServices', 'hang', { times: 1 });
+      return enomGot('PurchaseServices', seen);
+    },
+  },
+  {
+    name: 'after ENOM charged, before the response arrived',
+    arm() {
+      sim.fail('PurchaseServices', 'commit_then_drop', { times: 1 });
+      return undefined;
+    },
+  },
+  {
+    name: 'after the response, before service.saveparam',
+    arm() {
+      rig.setMgrctl({ fail: { 'service.saveparam': 'hang' } });
+      return mgrCalled('service.saveparam');
+    },
+  },
+  {
+    name: 'after configure, before submit',
+    arm() {
+      const seen = sim.requestsFor('CertPurchaseCert').length;
+      sim.fail('CertPurchaseCert', 'hang', { times: 1 });
+      return enomGot('CertPurchaseCert', seen);
+    },
+  },
+  {
+    name: 'after submit, before BILLmanager heard',
+    arm() {
+      const last = op === 'open' ? 'service.postopen' : 'service.postprolong';
+      rig.setMgrctl({ fail: { [last]: 'hang' } });
+      return mgrCalled(last);
+    },
+  },
+];
+
+function disarm() {
+  sim.clear();
+  rig.setMgrctl({ fail: {} });
+}
+
+async function opened(): Promise<{ item: number; certId: number }> {
+  const item = await newItem();
+  assert.equal((await run('open', item)).code, 0);
+  const certId = Number((await params(item)).enom_certid);
+  sim.issue(certId);
+  assert.equal((await run('sync_item', item)).code, 0);
+  return { item, certId };
+}
+
+for (const op of ['open', 'prolong'] as const) {
+  describe(`${op}: killed at each step, then run again`, () => {
+    for (const fault of faults(op)) {
+      it(fault.name, async () => {
+        const { item, certId: original } = op === 'open' ? { item: await newItem(), certId: 0 } : await opened();
+        const soldBefore = sold();
+        rig.clearCalls();
+        const killWhen = fault.arm();
+        const first = await run(op, item, { killWhen, timeoutMs: 60_000 });
+        disarm();
+        if (killWhen) assert.equal(first.signal, 'SIGKILL', `the run was to be killed: ${first.stdout}`);
+        else {
+          assert.equal(first.code, 1);
+          assert.equal(parseErrorXml(first.stdout)?.type, 'outcome_unknown', first.stdout);
+        }
+        rig.clearCalls();
+        const second = await run(op, item);
+        assert.equal(second.code, 0, second.stdout);
+        const bought = sold() - soldBefore;
+        figures.push(`${op}, killed ${fault.name}: ${bought} purchase(s)`);
+        assert.equal(bought, 1, 'exactly one certificate bought');
+        const p = await params(item);
+        const certId = Number(p.enom_certid);
+        const cert = sim.state.certs.get(certId)!;
+        assert.ok(cert && certId !== original, 'the item holds the certificate that was bought');
+        assert.ok([2, 9].includes(cert.statusId), `submitted to the CA (status ${cert.statusId})`);
+        assert.equal(cert.domainName, `shop${n}.example.com`);
+        assert.equal(p.service_status, '3');
+        if (op === 'prolong') assert.equal(p.enom_certid_prev, String(original));
+        assert.ok(rig.calls().some((c) => c.func === `service.post${op}`));
+        assert.deepEqual(fs.readdirSync(path.join(rig.root, 'var', 'pmenomssl')).filter((f) => f.startsWith('intent-')), [], 'the journal is empty again');
+        // And once more, as a BILLmanager retry would: nothing more is bought.
+        if (op === 'open') {
+          assert.equal((await run(op, item)).code, 0);
+          assert.equal(sold() - soldBefore, 1);
+        }
+      });
+    }
+  });
+}
+
+describe('concurrency', () => {
+  it('two opens of one item at once: one purchase, both succeed', async () => {
+    const item = await newItem();
+    const soldBefore = sold();
+    sim.fail('PurchaseServices', 'delay', { ms: 800, times: 1 });
+    const [a, b] = await Promise.all([run('open', item), run('open', item)]);
+    disarm();
+    assert.equal(a.code, 0, a.stdout);
+    assert.equal(b.code, 0, b.stdout);
+    assert.equal(sold() - soldBefore, 1);
+    figures.push(`two concurrent opens of one item: ${sold() - soldBefore} purchase(s)`);
+  });
+
+  it('two items whose purchases were both lost each adopt their own certificate', async () => {
+    const x = await newItem('certificate-geotrust-quickssl');
+    const y = await newItem('certificate-geotrust-quickssl');
+    const soldBefore = sold();
+    for (const item of [x, y]) {
+      sim.fail('PurchaseServices', 'commit_then_drop', { times: 1 });
+      assert.equal(parseErrorXml((await run('open', item)).stdout)?.type, 'outcome_unknown');
+    }
+    disarm();
+    const [rx, ry] = await Promise.all([run('open', x), run('open', y)]);
+    assert.equal(rx.code, 0, rx.stdout);
+    assert.equal(ry.code, 0, ry.stdout);
+    assert.equal(sold() - soldBefore, 2);
+    const [px, py] = [await params(x), await params(y)];
+    assert.notEqual(px.enom_certid, py.enom_certid);
+    figures.push(`two lost purchases, two items reconciled at once: ${sold() - soldBefore} purchase(s), distinct CertIDs`);
+  });
+
+  it('a purchase ENOM refused is not reconciled: the retry buys', async () => {
+    const item = await newItem();
+    const soldBefore = sold();
+    sim.fail('PurchaseServices', 'funds', { times: 1 });
+    const first = await run('open', item);
+    disarm();
+    assert.equal(parseErrorXml(first.stdout)?.type, 'insufficient_funds');
+    assert.equal(sold() - soldBefore, 0);
+    assert.equal((await run('open', item)).code, 0);
+    assert.equal(sold() - soldBefore, 1);
+  });
+
+  it('a second run waits for the lock a bounded time, then says busy', async () => {
+    const item = await newItem();
+    sim.fail('PurchaseServices', 'delay', { ms: 33_000, times: 1 });
+    const holder = run('open', item, { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    // The lock wait is 30 s: long enough for any normal run.
+    const started = Date.now();
+    const waiter = await run('open', item, { timeoutMs: 60_000 });
+    const waited = Date.now() - started;
+    assert.equal(parseErrorXml(waiter.stdout)?.type, 'busy', waiter.stdout);
+    assert.ok(waited >= 25_000 && waited < 45_000, `waited ${waited} ms`);
+    sim.clear();
+    await holder;
+  });
+});
