@@ -15,6 +15,7 @@ export async function run(ctx: Context): Promise<void> {
   let certId = certIdOf(item);
   if (certId) {
     ctx.log.info({ certId }, 'already bought: continuing');
+    retireIntent(item.id, 'open'); // left behind if a run died between saving the CertID and retiring it
   } else {
     const bought = await purchaseOnce(ctx, client, item, order.product, 'open', order.numYears);
     certId = bought.certId;

@@ -17,11 +17,10 @@ export async function run(ctx: Context): Promise<void> {
   const { certId, orderId } = await purchaseOnce(ctx, client, item, order.product, 'prolong', 1);
   const detail = await enom(certGetCertDetail(client, { certId }));
   if (detail.certStatusId === 1) await submitOrder(ctx, client, item, order, certId);
-  if (current !== certId) {
-    if (current) await saveParam(ctx, item.id, PARAM.prevCertId, current);
-    await saveParam(ctx, item.id, PARAM.certId, certId);
-    if (orderId) await saveParam(ctx, item.id, PARAM.orderId, orderId);
-  }
+  // Each step checks what BILLmanager already holds, so a rerun after a crash between them completes them.
+  if (current && current !== certId) await saveParam(ctx, item.id, PARAM.prevCertId, current);
+  if (current !== certId) await saveParam(ctx, item.id, PARAM.certId, certId);
+  if (orderId && item.params[PARAM.orderId] !== String(orderId)) await saveParam(ctx, item.id, PARAM.orderId, orderId);
   await setServiceStatus(ctx, item, SERVICE_STATUS.requested);
   await ctx.mgrctl('service.postprolong', { elid: item.id, sok: 'ok' });
   retireIntent(item.id, 'prolong');

@@ -16,7 +16,7 @@ import {
 } from '../../enom';
 import type { Product } from '../../products';
 import { connectionOfModule } from './connection';
-import { enom, enomClient } from './enom';
+import { enom, enomClient, toModuleError } from './enom';
 import type { Order } from './order';
 
 /** Item params this module keeps in BILLmanager. */
@@ -157,7 +157,7 @@ export async function purchaseOnce(ctx: Context, client: EnomClient, item: Item,
     ctx.log.info({ certId: bought.certId, orderId: bought.orderId }, 'bought at ENOM');
     return { certId: bought.certId, orderId: bought.orderId };
   } catch (e) {
-    throw e instanceof EnomError ? (await import('./enom')).toModuleError(e) : e;
+    throw toModuleError(e);
   } finally {
     await release();
   }
