@@ -125,7 +125,10 @@ export class EnomClient {
       } catch (e) {
         const err = e instanceof EnomError ? e : this.#internal(command, e);
         err.attempts = attempt;
-        const again = readOnly && attempt < attempts && (err.kind === 'network' || err.kind === 'incomplete');
+        err.host ??= this.host;
+        // A timeout already spent the whole response window, and ENOM's advice for one is to try
+        // again minutes later (BILLmanager does): retry only failures that come back fast.
+        const again = readOnly && attempt < attempts && (err.kind === 'incomplete' || (err.kind === 'network' && err.cause !== 'timeout'));
         const delay = again ? this.#backoff(attempt) : 0;
         this.#log[again ? 'warn' : 'info'](
           {

@@ -55,7 +55,8 @@ export class EnomError extends Error {
   readonly retryable: boolean;
   // Error.cause holds an unknown; here it is the classified network failure, as callers match on it.
   override readonly cause?: NetworkCause;
-  readonly host?: string;
+  /** the ENOM host that was asked (set on every error, ENOM's own answers included) */
+  host?: string;
   readonly ip?: string;
   readonly httpStatus?: number;
   readonly field?: string;

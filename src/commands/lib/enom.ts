@@ -42,7 +42,7 @@ export function toModuleError(e: unknown): unknown {
     case 'auth':
       return new ModuleError('invalid_login_or_passwd', e.message, { object: 'username', value: `${said}${enom}`, cause: e });
     case 'ip':
-      return new ModuleError('ip_not_allowed', e.message, { object: e.host ?? 'enom', value: e.ip ?? 'unknown', cause: e });
+      return new ModuleError('ip_not_allowed', e.message, { object: e.host ?? 'enom', value: e.ip ?? 'unknown (ENOM did not say)', cause: e });
     case 'funds':
       return new ModuleError('insufficient_funds', e.message, { object: 'balance', value: `${said}${enom}`, cause: e });
     case 'api':
