@@ -65,7 +65,13 @@ async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
     .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {} });
-  for (const [name, help] of Object.entries(OPTIONS)) program.option(`--${name} <${name === 'command' ? 'name' : 'value'}>`, help);
+  // Commander keeps the last of repeated options; "--item 1 --item 2" or "--command close --command
+  // open" is ambiguous, so every value is recorded and differing repeats are refused below.
+  const given: Record<string, string[]> = {};
+  for (const [name, help] of Object.entries(OPTIONS)) {
+    program.option(`--${name} <${name === 'command' ? 'name' : 'value'}>`, help);
+    program.on(`option:${name}`, (v: string) => (given[name] ??= []).push(v));
+  }
   if (argv.some((a) => a === '--help' || a === '-h')) program.addHelpText('after', await helpText());
   try {
     program.parse(argv, { from: 'user' });
@@ -76,6 +82,12 @@ async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
       throw new ModuleError('missing', `command line: ${err.message.replace(/^error: /, '')}`, { object: m?.[1]?.slice(2) ?? 'argv' });
     }
     throw err;
+  }
+  for (const [name, values] of Object.entries(given)) {
+    if (new Set(values).size > 1) {
+      const shown = values.slice(0, 3).map((v) => `"${v.slice(0, 64)}"`).join(', ');
+      throw badValue(name, values[0]!.slice(0, 64), `--${name} is given ${values.length} times with different values (${shown}${values.length > 3 ? ', …' : ''})`);
+    }
   }
   const raw = program.opts<Record<string, string | undefined>>();
   const opts: Options = {};

@@ -4,6 +4,9 @@ import { execFile } from 'node:child_process';
 import { ModuleError } from './billmgr/errors';
 
 export interface Csr {
+  /** the certificate request's PEM block alone: whatever else the text held (a private key pasted
+   * after it, say) is not part of it and must go nowhere */
+  pem: string;
   /** subject fields by short name (CN, O, OU, L, ST, C, emailAddress) */
   subject: Record<string, string>;
   commonName: string;
@@ -30,7 +33,7 @@ function openssl(args: string[], input: string): Promise<{ stdout: string; stder
 }
 
 /** Parses `openssl req -text` output. Exported for tests. */
-export function parseReqText(out: string): Omit<Csr, 'commonName'> & { verified: boolean } {
+export function parseReqText(out: string): Omit<Csr, 'commonName' | 'pem'> & { verified: boolean } {
   const lines = out.split('\n');
   const subject: Record<string, string> = {};
   const at = lines.findIndex((l) => /^\s+Subject:\s*$/.test(l));
@@ -61,13 +64,14 @@ export async function parseCsr(pem: string | null | undefined, object = 'csr'): 
   const bad = (why: string) => new ModuleError('value', `the CSR ${why}`, { object, value: why });
   if (!pem || pem.trim() === '') throw new ModuleError('missing', 'the service has no CSR', { object });
   if (pem.length > MAX_CSR) throw bad(`is larger than ${MAX_CSR} bytes`);
-  if (!/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(pem)) throw bad('is not a PEM certificate request');
-  const { stdout, stderr, ok } = await openssl(['req', '-noout', '-verify', '-text', '-nameopt', 'sep_multiline,sname,utf8,-esc_msb,esc_ctrl'], pem);
+  const block = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]*?-----END \1CERTIFICATE REQUEST-----/.exec(pem)?.[0];
+  if (!block) throw bad('is not a PEM certificate request');
+  const { stdout, stderr, ok } = await openssl(['req', '-noout', '-verify', '-text', '-nameopt', 'sep_multiline,sname,utf8,-esc_msb,esc_ctrl'], block);
   if (!ok) throw bad('cannot be parsed');
   // OpenSSL reports the self-signature check on stderr.
   const r = parseReqText(`${stdout}\n${stderr}`);
   if (!r.verified) throw bad('signature does not verify');
   const commonName = (r.subject.CN ?? '').toLowerCase();
   if (!commonName) throw bad('has no common name (CN)');
-  return { subject: r.subject, commonName, sans: r.sans, keyBits: r.keyBits };
+  return { pem: block, subject: r.subject, commonName, sans: r.sans, keyBits: r.keyBits };
 }

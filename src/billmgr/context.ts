@@ -61,7 +61,13 @@ export function readStdin(maxBytes = STDIN_LIMIT): Promise<string> {
     };
     const onEnd = () => {
       cleanup();
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      // BILLmanager writes UTF-8. Bytes that are not UTF-8 are refused, not silently replaced by
+      // U+FFFD (a mangled password would come back as a misleading "bad login").
+      try {
+        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new ModuleError('value', 'stdin is not valid UTF-8', { object: 'stdin', value: 'invalid UTF-8' }));
+      }
     };
     const onError = () => onEnd();
     function cleanup() {

@@ -73,8 +73,11 @@ export function formatLine(json: string, now = new Date()): string {
   }
   const head = ctx.length ? `[${ctx.join(' ')}] ` : '';
   const body = `${head}${String(rec.msg ?? '')}${extras.length ? ' ' + extras.join(' ') : ''}`;
-  // One event, one line: a newline in a message (say from an ENOM error text) must not forge a line.
-  const safe = scrub(body).replace(/\r?\n/g, '\\n');
+  // One event, one line: a newline in a message (say from an ENOM error text) must not forge a line,
+  // nor a carriage return or a terminal escape sequence rewrite what an admin's terminal shows.
+  const safe = scrub(body)
+    .replace(/\r?\n/g, '\\n')
+    .replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `${formatTime(now)} [${process.pid}] ${MODULE_NAME} ${level} ${safe}\n`;
 }
 

@@ -7,18 +7,30 @@ import { scrub } from './log';
 import type { Mgrctl } from './mgrctl';
 import { buildXml, text, type XmlNode } from './xml';
 
+/**
+ * Text for the error XML: characters XML 1.0 forbids (NUL, ESC and the other C0 controls but tab, CR
+ * and LF) are shown as \uXXXX, so a hostile value never makes the document unreadable.
+ */
+export function xmlSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `{ error: … }`, for a document that reports several outcomes (getbalance over many modules). */
 export function errorNode(err: ModuleError): XmlNode {
+  // Secrets are removed before XML escaping: a password quoted in a message (`got "pa&ss\"word"`)
+  // is no longer recognisable once & and " have become &amp; and &quot;.
+  const object = xmlSafe(scrub(err.object));
+  const value = xmlSafe(scrub(err.value));
   return {
     error: {
       '@_type': err.type,
-      '@_object': err.object,
-      '@_value': err.value,
+      '@_object': object,
+      '@_value': value,
       param: [
-        { '@_name': 'object', '#text': err.object },
-        { '@_name': 'value', '#text': err.value },
+        { '@_name': 'object', '#text': object },
+        { '@_name': 'value', '#text': value },
       ],
-      msg: err.message,
+      msg: xmlSafe(scrub(err.message)),
     },
   };
 }

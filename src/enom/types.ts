@@ -160,6 +160,8 @@ export const bool = value('True or False', parseBool);
 export const optBool = optional('True or False', parseBool);
 export const date = value('a M/D/YYYY date', parseUsDate);
 export const optDate = optional('a M/D/YYYY date', parseUsDate);
+/** The first PEM certificate of a text, normalised; a private key or anything else beside it is dropped. */
+export const optPemCertificate = optional('a PEM certificate', (s) => splitPems(s)[0]);
 export const text = value('text', (s) => s);
 export const optText = optional('text', (s) => s);
 
@@ -317,7 +319,7 @@ export const purchaseCertSchema = record({
   fileAuthContents: ['FileAuthContents', optText],
   dnsAuthEntry: ['DNSAuthEntry', optText],
   dnsAuthAddress: ['DNSAuthAddress', optText],
-  sslCertificate: ['SSLCertificate', optText],
+  sslCertificate: ['SSLCertificate', optPemCertificate],
 });
 export type PurchaseCertResult = z.output<typeof purchaseCertSchema>;
 
@@ -347,7 +349,7 @@ export const certDetailSchema = record({
   reissueStatus: ['ReissueStatus', optText],
   prodType: ['ProdType', optInt],
   prodDesc: ['ProdDesc', optText],
-  sslCertificate: ['SSLCertificate', optText],
+  sslCertificate: ['SSLCertificate', optPemCertificate],
   caCerts: ['CACerts', optText],
   intermediateCertificates: ['IntermediateCertificates', record({ ica: ['ICA*', z.array(optText)] })],
   csr: ['CSR', optText],

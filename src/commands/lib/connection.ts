@@ -11,10 +11,16 @@ const connectionSchema = z.object({
     .string()
     .trim()
     .min(1, 'the API URL is empty')
-    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'the API URL must be an http(s) URL'),
+    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'the API URL must be an http(s) URL')
+    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'the API URL must not carry a user name or password (use the user name and password fields)'),
   username: z.string().trim().min(1, 'the user name is empty'),
   password: z.string().min(1, 'the password is empty'),
 });
+
+/** A URL for an error message: any user:password@ part removed. */
+function withoutCredentials(u: string): string {
+  return u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
+}
 
 /** Validates settings, naming the field at fault (url, username, password). */
 export function validateConnection(raw: Record<string, string | undefined>, source: string): Connection {
@@ -23,7 +29,7 @@ export function validateConnection(raw: Record<string, string | undefined>, sour
   const issue = r.error.issues[0]!;
   const field = String(issue.path[0] ?? 'processingmodule');
   const absent = raw[field] === undefined || raw[field] === '';
-  const value = field === 'password' ? '' : (raw[field] ?? '').slice(0, 200);
+  const value = field === 'password' ? '' : field === 'url' ? withoutCredentials(raw.url ?? '').slice(0, 200) : (raw[field] ?? '').slice(0, 200);
   throw new ModuleError(absent ? 'missing' : 'value', `${source}: ${absent ? `${field} is missing` : issue.message}`, { object: field, value });
 }
 

@@ -74,6 +74,27 @@ function contact(p: Record<string, string>, prefix: 'adm' | 'tech', csr: Csr, fa
   };
 }
 
+// The order form's params travel to ENOM and the CA: each is one line of text of sane length; the
+// two lists (altname, approver_email) may be split over lines, but hold no other control character.
+const FORM_PARAM = /^(adm|tech|org)_|^approver_method$/;
+const LIST_PARAMS = new Set(['altname', 'approver_email']);
+const MAX_FIELD = 255;
+const MAX_LIST = 64 * 1024;
+
+function checkFormParams(p: Record<string, string>): void {
+  for (const [k, v] of Object.entries(p)) {
+    const list = LIST_PARAMS.has(k);
+    if (!list && !FORM_PARAM.test(k)) continue;
+    const ctl = (list ? /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/ : /[\u0000-\u001F\u007F]/).exec(v);
+    if (ctl) {
+      const code = `U+${ctl[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      throw bad(k, `${code} at position ${ctl.index + 1}`, `${k} holds a control character (${code}); it must be plain text`);
+    }
+    const max = list ? MAX_LIST : MAX_FIELD;
+    if (v.length > max) throw bad(k, `${v.length} characters`, `${k} is ${v.length} characters long; at most ${max} are accepted`);
+  }
+}
+
 /** `example.com` is the domain or a parent of `www.shop.example.com`. */
 function onDomainOrParent(email: string, domain: string): boolean {
   const at = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
@@ -85,7 +106,11 @@ export async function prepareOrder(item: Item): Promise<Order> {
   if (item.itemtype !== 'certificate') throw bad('itemtype', item.itemtype, `item ${item.id} is a ${item.itemtype}, not a certificate`);
   const product = findProduct(item.pricelist);
   if (!product) throw bad('pricelist', item.pricelist, `tariff "${item.pricelist}" is not an ENOM product this module knows`);
-  const p = item.params;
+  // ENOM sells one year at a time (enom.md: NumYears 1; multi-year is no longer sold).
+  if (item.period > 12) throw bad('period', String(item.period), `the service's period is ${item.period} months; ENOM sells SSL certificates for at most 12 months at a time`);
+  // A multi-line address from a textarea becomes one line; any other control character is refused.
+  const p = Object.fromEntries(Object.entries(item.params).map(([k, v]) => [k, FORM_PARAM.test(k) ? v.replace(/\s*[\r\n\t]+\s*/g, ', ').trim() : v]));
+  checkFormParams(p);
   const csrInfo = await parseCsr(item.csr);
   const cn = csrInfo.commonName;
   if (product.wildcard !== cn.startsWith('*.')) {
@@ -152,7 +177,7 @@ export async function prepareOrder(item: Item): Promise<Order> {
   return {
     product,
     numYears: Math.max(1, Math.ceil(item.period / 12)),
-    csr: item.csr!,
+    csr: csrInfo.pem,
     csrInfo,
     domain,
     webServerType: webServerOther(product),
