@@ -17,6 +17,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
 import { createRig, parseErrorXml, type RunResult, type Rig } from './support/rig';
 import { startEnomProxy, type EnomProxy } from './fixtures/hostile/enom-proxy';
+import { CONTACT } from './support/order';
 
 const UID = 'hostile1';
 const PW = 'H0stile-Pa55&word';
@@ -61,16 +62,6 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-const CONTACT = {
-  adm_fname: 'Ivan',
-  adm_lname: 'Petrov',
-  adm_jtitle: 'Admin',
-  adm_phone: '+7 (495) 123-45-67',
-  adm_email: 'ivan@example.com',
-  org_address: '1 Main St',
-  org_city: 'Kirkland',
-  org_postcode: '98033',
-};
 
 let serial = 0;
 /** A valid RapidSSL order (each with its own domain), with overrides. */

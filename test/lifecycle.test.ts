@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
 import { createRig, parseErrorXml, type Rig } from './support/rig';
+import { CONTACT } from './support/order';
 
 const PW = 'S3cr3t-Pa55&word';
 let rig: Rig;
@@ -20,16 +21,6 @@ after(async () => {
   await rig?.close();
 });
 
-const CONTACT = {
-  adm_fname: 'Ivan',
-  adm_lname: 'Petrov',
-  adm_jtitle: 'Admin',
-  adm_phone: '+7 (495) 123-45-67',
-  adm_email: 'ivan@example.com',
-  org_address: '1 Main St',
-  org_city: 'Kirkland',
-  org_postcode: '98033',
-};
 
 async function certItem(pricelist: string, cn: string, params: Record<string, string> = {}, sans: string[] = []) {
   const { csr } = makeCsr(cn, { sans });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
 import { createRig, parseErrorXml, type Rig } from './support/rig';
+import { CONTACT } from './support/order';
 
 const PW = 'S3cr3t-Pa55&word';
 let rig: Rig;
@@ -33,8 +34,7 @@ async function newItem(product = 'certificate-rapidssl-rapidssl') {
     module: moduleId,
     csr,
     params: {
-      adm_fname: 'Ivan', adm_lname: 'Petrov', adm_phone: '+1.4255550100', adm_email: 'ivan@example.com',
-      org_address: '1 Main St', org_city: 'Kirkland', org_postcode: '98033',
+      ...CONTACT,
       approver_method: 'auth_email', approver_email: `admin@${cn}`,
     },
   });

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
 import { createRig, DB_PASSWORD, parseErrorXml, type RunResult, type Rig } from './support/rig';
 import { startEnomProxy, type EnomProxy } from './fixtures/hostile/enom-proxy';
+import { CONTACT } from './support/order';
 
 const UID = 'secret1';
 const PW = 'S3cr3t-Pa55&word<>"';
@@ -42,15 +43,6 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // the sweep
 
-const CONTACT = {
-  adm_fname: 'Ivan',
-  adm_lname: 'Petrov',
-  adm_phone: '+7 (495) 123-45-67',
-  adm_email: 'ivan@example.com',
-  org_address: '1 Main St',
-  org_city: 'Kirkland',
-  org_postcode: '98033',
-};
 
 let serial = 0;
 /** A RapidSSL order whose private key sits in certificate.pkey, as BILLmanager keeps it. */
