@@ -41,6 +41,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const { createRig } = require('../test/support/rig.ts');
 const { makeCsr, startEnomSim } = require('../test/support/enom-sim.ts');
+const { CONTACT: FORM } = require('../test/support/order.ts');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -92,18 +93,7 @@ function run(cmd, args, { env, stdin, timeMe } = {}) {
   });
 }
 
-const CONTACT = {
-  adm_fname: 'Ivan',
-  adm_lname: 'Petrov',
-  adm_jtitle: 'Admin',
-  adm_phone: '+7 (495) 123-45-67',
-  adm_email: 'ivan@example.com',
-  org_address: '1 Main St',
-  org_city: 'Kirkland',
-  org_postcode: '98033',
-  approver_method: 'auth_email',
-  approver_email: 'admin@example.com',
-};
+const CONTACT = { ...FORM, approver_method: 'auth_email', approver_email: 'admin@example.com' };
 
 const xmlEscape = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const median = (a) => {
