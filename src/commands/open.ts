@@ -2,8 +2,9 @@
 // purchase happens exactly once (see purchaseOnce); a later run on the same item continues where an
 // earlier one stopped: bought → configured → submitted → BILLmanager told.
 import type { Context } from '../billmgr/context';
+import { retireIntent } from '../billmgr/journal';
 import { certGetCertDetail } from '../enom';
-import { certIdOf, openItem, PARAM, purchaseOnce, retireIntent, saveParam, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
+import { certIdOf, openItem, PARAM, purchaseOnce, saveParam, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
 import { prepareOrder } from './lib/order';
 

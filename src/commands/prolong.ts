@@ -3,8 +3,9 @@
 // The journal entry stays until BILLmanager has heard postprolong, so a retried prolong finishes the
 // same renewal instead of buying another.
 import type { Context } from '../billmgr/context';
+import { retireIntent } from '../billmgr/journal';
 import { certGetCertDetail } from '../enom';
-import { certIdOf, openItem, PARAM, purchaseOnce, retireIntent, saveParam, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
+import { certIdOf, openItem, PARAM, purchaseOnce, saveParam, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
 import { prepareOrder } from './lib/order';
 

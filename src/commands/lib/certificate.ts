@@ -10,7 +10,6 @@ import {
   certGetCerts,
   certPurchaseCert,
   EnomError,
-  isoDate,
   purchaseServices,
   type EnomClient,
 } from '../../enom';
@@ -163,7 +162,6 @@ export async function purchaseOnce(ctx: Context, client: EnomClient, item: Item,
   }
 }
 
-export { retireIntent, readIntent };
 
 /** CertConfigureCert then CertPurchaseCert: the order goes to the CA. Saves DCV tokens for the customer. */
 export async function submitOrder(ctx: Context, client: EnomClient, item: Item, order: Order, certId: number): Promise<void> {
@@ -208,4 +206,3 @@ export async function setServiceStatus(ctx: Context, item: Item, status: number)
   item.params[PARAM.serviceStatus] = String(status);
 }
 
-export { isoDate };
