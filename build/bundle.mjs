@@ -18,7 +18,6 @@
 //   the database or ENOM, the chunks its last run loaded later are compiled ahead.
 // - Dependencies' code that pmenomssl cannot reach is left out, and some built-in modules that
 //   dependencies load at start but use late or never are loaded when first used (TRIMS, LAZY).
-// - Commands that speak HTTP run V8 with --liftoff-only (see boot()).
 //
 // `node build/bundle.mjs` writes dist/pmenomssl and dist/meta.json (esbuild's metafile);
 // PMENOMSSL_OUTFILE=FILE writes FILE instead (and no meta.json); PMENOMSSL_TRACE=1 builds a loader
@@ -39,32 +38,6 @@ const warn = (s) => console.warn(`bundle: ${s}`);
 
 // ---------------------------------------------------------------------------------------------
 // What pmenomssl cannot reach, left out
-
-// undici's index.js loads all of undici (fetch, WebSocket, caches, mocks, …); src/enom uses Agent and
-// request only. This entry is undici's index.js cut down to those two: the same Agent class, and
-// request made by undici's own makeDispatcher, copied verbatim at build time. An import of anything
-// else from 'undici' fails the build (esbuild: no matching export).
-function undiciLite() {
-  const index = fs.readFileSync(nm('undici', 'index.js'), 'utf8');
-  const m = /^function makeDispatcher \(fn\) \{\n[^]*?\n\}\n/m.exec(index);
-  const needs = ['Object.assign(Dispatcher.prototype, api)', 'module.exports.request = makeDispatcher(api.request)', 'module.exports.Agent = Agent'];
-  if (!m || needs.some((n) => !index.includes(n))) return undefined;
-  const from = (p) => JSON.stringify(nm('undici', p));
-  return [
-    `import Dispatcher from ${from('lib/dispatcher/dispatcher.js')};`,
-    `import Agent from ${from('lib/dispatcher/agent.js')};`,
-    `import errors from ${from('lib/core/errors.js')};`,
-    `import util from ${from('lib/core/util.js')};`,
-    `import api from ${from('lib/api/index.js')};`,
-    `import globalDispatcher from ${from('lib/global.js')};`,
-    'const { InvalidArgumentError } = errors;',
-    'const { getGlobalDispatcher } = globalDispatcher;',
-    'Object.assign(Dispatcher.prototype, api);',
-    m[0],
-    'const request = makeDispatcher(api.request);',
-    'export { Agent, request };',
-  ].join('\n');
-}
 
 /** [why, importer (a regular expression on its path), the import as written, the module's text]. */
 const TRIMS = [
@@ -114,14 +87,9 @@ const LAZY = {
       ['fixTarget = createRequire(context).resolve(origin)', "fixTarget = require('module').createRequire(context).resolve(origin)"],
     ],
   },
-  // http2 (~10 ms) serves HTTP/2, which undici speaks only when allowH2 is set; src/enom never sets it.
-  'undici/lib/dispatcher/client.js': {
-    word: ['connectH2', 2],
-    edits: [["const connectH2 = require('./client-h2.js')\n", "const connectH2 = (...args) => require('./client-h2.js')(...args)\n"]],
-  },
 };
 
-// assert: dependencies (undici, sonic-boom) call assert(value) in their everyday paths, and loading
+// assert: dependencies (sonic-boom, mysql2's) call assert(value) in their everyday paths, and loading
 // node:assert sets up process.stderr (internal/util/colors: ~5 ms on a pipe). This assert loads the
 // real one only when an assertion fails (or a member of it is asked for) and hands it the same
 // arguments: the same result, the same error.
@@ -135,16 +103,10 @@ const LAZY_ASSERT = [
   'module.exports = new Proxy(assert, { get: (t, k) => (Object.hasOwn(t, k) ? t[k] : load()[k]) });',
 ].join('\n');
 
-const lite = undiciLite();
-if (!lite) warn('node_modules/undici/index.js is not as expected; bundling all of undici');
 const trimmed = new Set();
 const trim = {
   name: 'pmenomssl-trim',
   setup(b) {
-    if (lite) {
-      b.onResolve({ filter: /^undici$/ }, (a) => (a.importer.startsWith(path.join(root, 'src') + path.sep) ? { path: 'undici', namespace: 'lite' } : undefined));
-      b.onLoad({ filter: /.*/, namespace: 'lite' }, () => ({ contents: lite, loader: 'js', resolveDir: root }));
-    }
     for (const [why, importer, spec, text] of TRIMS) {
       b.onResolve({ filter: spec }, (a) => (importer.test(a.importer) ? (trimmed.add(why), { path: a.path, namespace: `trim-${why.replace(/ /g, '-')}` }) : undefined));
       b.onLoad({ filter: /.*/, namespace: `trim-${why.replace(/ /g, '-')}` }, (a) => ({ contents: text(a.path), loader: 'js', resolveDir: root }));
@@ -205,7 +167,6 @@ for (const f of result.outputFiles) {
 // The entry first, then by name (esbuild's content hashes): the same source, the same file.
 chunks.sort((a, b) => (a.name === './cli.js' ? -1 : b.name === './cli.js' ? 1 : a.name < b.name ? -1 : 1));
 const byOut = new Map(chunks.map((c) => [c.out, c]));
-const isCommand = (c) => /^src\/commands\/[a-z_]+\.ts$/.test(c.meta.entryPoint ?? '');
 
 // import() of a CommonJS module (db.ts: mysql2/promise) gets a chunk whose one export is `default`,
 // its module.exports; esbuild's CommonJS bundle gives the importer __toESM(module.exports), named
@@ -232,17 +193,6 @@ const closure = (c, set, follow) => {
 const statics = (i) => i.kind === 'import-statement';
 const plain = closure(chunks[0], new Set(), statics);
 for (const c of chunks) if (c.meta.entryPoint === 'src/commands/features.ts') closure(c, plain, statics);
-
-// Commands that never reach undici's HTTP/1 client (its llhttp WebAssembly): the others set V8's
-// --liftoff-only at start (see boot()).
-const LLHTTP = 'node_modules/undici/lib/dispatcher/client-h1.js';
-const hasLlhttp = (c) => Object.keys(c.meta.inputs).some((k) => k.endsWith(LLHTTP));
-if (!chunks.some(hasLlhttp)) throw new Error(`${LLHTTP} is not in the bundle: update build/bundle.mjs`);
-const noHttp = chunks
-  .filter(isCommand)
-  .filter((c) => ![...closure(c, new Set(), (i, d) => statics(i) || !isCommand(d))].some(hasLlhttp))
-  .map((c) => c.meta.entryPoint.slice('src/commands/'.length, -3))
-  .sort();
 
 const parts = [];
 const table = [];
@@ -278,9 +228,8 @@ const buildId = crypto.createHash('sha256').update(payload).digest('hex').slice(
  *   (0 plain, 1 brotli+base64, 2 plain with *\x01/ for star-slash), length of its text
  * @param {Record<string, number>} N chunk file name (as chunks require them) → index
  * @param {string} B build id
- * @param {string[]} Q commands that never use undici
  */
-function boot(T, N, B, Q) {
+function boot(T, N, B) {
   'use strict';
   const fs = require('fs');
   const path = require('path');
@@ -292,14 +241,6 @@ function boot(T, N, B, Q) {
     if (argv[k] === '--command') command = argv[k + 1] ?? '';
     else if (argv[k].startsWith('--command=')) command = argv[k].slice(10);
   }
-  // undici parses HTTP with llhttp, a WebAssembly module whose one huge function V8 recompiles with
-  // TurboFan in the background once it is warm: ~350 ms of compiling that process.exit() then waits
-  // for. Liftoff's code is plenty for a few kilobytes of ENOM answer. And these commands allocate
-  // enough for the young generation to fill four or five times: letting it grow faster halves the
-  // scavenges. Set before anything is compiled: V8's flags are part of what a code cache is checked
-  // against. (require('v8') costs ~4 ms, which features and approver, never using undici, skip.)
-  if (!Q.includes(command)) require('v8').setFlagsFromString('--liftoff-only --semi-space-growth-factor=4');
-
   const HEAD = 'function __payload(){/*'.length;
   let payload;
   const unpack = (i) => {
@@ -447,7 +388,7 @@ if (process.env.PMENOMSSL_TRACE) {
 const js = [
   '#!/usr/bin/env node',
   `// pmenomssl ${pkg.version} (build ${buildId}); built by build/bundle.mjs: a loader, then the code in a comment.`,
-  `(${bootText})(${JSON.stringify(table)},${JSON.stringify(Object.fromEntries(chunks.map((c, i) => [c.name, i])))},${JSON.stringify(buildId)},${JSON.stringify(noHttp)});`,
+  `(${bootText})(${JSON.stringify(table)},${JSON.stringify(Object.fromEntries(chunks.map((c, i) => [c.name, i])))},${JSON.stringify(buildId)});`,
   `function __payload(){/*${payload}*/}`,
   '',
 ].join('\n');

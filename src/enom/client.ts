@@ -1,8 +1,13 @@
-// The ENOM client: one request path (form POST through undici), one envelope parser, the retry
-// policy, and the log. It knows nothing of BILLmanager.
+// The ENOM client: one request path (form POST through Node's own http/https), one envelope parser,
+// the retry policy, and the log. It knows nothing of BILLmanager.
+//
+// Why not undici: BILLmanager starts a process per call, and undici costs a process that makes one
+// request ~150–300 ms more than node:http (its 300 kB of JavaScript, and llhttp's WebAssembly
+// compiled on every start); docs/bench.md has the measurement. One POST per call needs nothing it adds.
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { Agent, type Dispatcher, request } from 'undici';
 import { type Envelope, decodeBody, parseEnvelope } from './envelope';
 import { EnomError, type NetworkCause, classifyNetwork } from './errors';
 import { type Redactor, makeRedactor, shortenPems, snippet } from './redact';
@@ -69,7 +74,6 @@ export class EnomClient {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #maxBytes: number;
-  readonly #agent: Agent;
 
   constructor(opts: EnomClientOptions) {
     let url: URL;
@@ -94,8 +98,6 @@ export class EnomClient {
     this.#baseDelayMs = Math.max(0, opts.retry?.baseDelayMs ?? DEFAULTS.baseDelayMs);
     this.#maxDelayMs = Math.max(0, opts.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs);
     this.#maxBytes = positive(opts.maxResponseBytes, DEFAULTS.maxResponseBytes);
-    // TLS verification always on: set explicitly so NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off.
-    this.#agent = new Agent({ connect: { timeout: this.#connectMs, rejectUnauthorized: true }, connections: 4 });
   }
 
   /** Removes the password (in every encoding) from a text. */
@@ -149,10 +151,8 @@ export class EnomClient {
     }
   }
 
-  /** Closes the connection pool; pending calls fail. */
-  async close(): Promise<void> {
-    await this.#agent.destroy();
-  }
+  /** Nothing to close: every call has its own connection, closed when the call ends. Kept so callers need not know. */
+  async close(): Promise<void> {}
 
   #form(command: string, params: EnomParams): string {
     const form = new URLSearchParams({ command, uid: this.uid, pw: this.#pw, responsetype: 'xml' });
@@ -182,67 +182,21 @@ export class EnomClient {
 
   async #once(command: string, body: string, readOnly: boolean): Promise<Envelope> {
     const state: Attempt = { sent: false };
-    const ac = new AbortController();
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    // The response deadline starts when the request goes on a connected socket; before that only
-    // the connect timeout applies, so a timeout tells us whether ENOM may have seen the request.
-    const onSent = () => {
-      state.sent = true;
-      timer = setTimeout(() => {
-        timedOut = true;
-        ac.abort(new Error('ENOM response timeout'));
-      }, this.#responseMs);
-    };
-    let status: number;
-    let text: string;
+    let res: { status: number; bytes: Buffer };
     try {
-      const res = await request(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          accept: 'text/xml, application/xml;q=0.9, */*;q=0.1',
-          'user-agent': 'pmenomssl',
-        },
-        body,
-        dispatcher: this.#agent.compose(watchSend(onSent)),
-        signal: ac.signal,
-        headersTimeout: this.#responseMs,
-        bodyTimeout: this.#responseMs,
-        // One connection per call: a reused keep-alive socket the server already closed would turn
-        // a request ENOM never saw into an "outcome unknown".
-        reset: true,
-      });
-      status = res.statusCode;
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > this.#maxBytes) {
-        res.body.destroy();
-        throw this.#tooLarge(command, readOnly, declared);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > this.#maxBytes) {
-          res.body.destroy();
-          throw this.#tooLarge(command, readOnly, size);
-        }
-        chunks.push(chunk);
-      }
-      text = decodeBody(Buffer.concat(chunks));
-      if (this.#log.isLevelEnabled('debug')) {
-        const shown = shortenPems(this.#redact(text));
-        this.#log.debug(
-          { enomCommand: command, status, bytes: size, response: shown.length > 65536 ? `${shown.slice(0, 65536)}…` : shown },
-          `ENOM ${command} response`,
-        );
-      }
+      res = await this.#post(command, body, readOnly, state);
     } catch (e) {
       if (e instanceof EnomError) throw e;
-      const cause: NetworkCause = timedOut ? 'timeout' : classifyNetwork(e);
-      throw this.#networkError(command, readOnly, state.sent, cause, e);
-    } finally {
-      if (timer) clearTimeout(timer);
+      throw this.#networkError(command, readOnly, state.sent, classifyNetwork(e), e);
+    }
+    const { status } = res;
+    const text = decodeBody(res.bytes);
+    if (this.#log.isLevelEnabled('debug')) {
+      const shown = shortenPems(this.#redact(text));
+      this.#log.debug(
+        { enomCommand: command, status, bytes: res.bytes.length, response: shown.length > 65536 ? `${shown.slice(0, 65536)}…` : shown },
+        `ENOM ${command} response`,
+      );
     }
 
     try {
@@ -260,6 +214,85 @@ export class EnomClient {
       if (!readOnly && (e.kind === 'incomplete' || e.kind === 'bad_response')) throw this.#unknown(command, e.kind, e.message, { httpStatus: e.httpStatus, original: e });
       throw e;
     }
+  }
+
+  /**
+   * One POST on a connection of its own (agent: false, closed after the answer): a reused keep-alive
+   * socket the server already closed would turn a request ENOM never saw into an "outcome unknown".
+   * `state.sent` turns true once the socket is connected (TLS included) and the request goes out:
+   * from then on ENOM may have seen it. Two deadlines: connecting (DNS, TCP, TLS) and, from the
+   * moment the request is on the wire, the whole answer.
+   */
+  async #post(command: string, body: string, readOnly: boolean, state: Attempt): Promise<{ status: number; bytes: Buffer }> {
+    const https = this.url.protocol === 'https:';
+    // Loaded here, and only the one the URL needs: https brings tls and crypto.
+    const lib: { request(url: URL, opts: RequestOptions, cb: (res: IncomingMessage) => void): ClientRequest } = https
+      ? await import('node:https')
+      : await import('node:http');
+    const opts: RequestOptions & { rejectUnauthorized?: boolean } = {
+      method: 'POST',
+      agent: false,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+        accept: 'text/xml, application/xml;q=0.9, */*;q=0.1',
+        'user-agent': 'pmenomssl',
+        connection: 'close',
+      },
+    };
+    // TLS verification always on: set explicitly so NODE_TLS_REJECT_UNAUTHORIZED=0 cannot turn it off.
+    if (https) opts.rejectUnauthorized = true;
+
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (err: unknown, value?: { status: number; bytes: Buffer }) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) {
+          req.destroy();
+          reject(err);
+        } else resolve(value!);
+      };
+      const deadline = (ms: number, what: string) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(Object.assign(new Error(`${what} after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+      };
+      const onConnected = () => {
+        if (state.sent) return;
+        state.sent = true;
+        deadline(this.#responseMs, 'no complete answer');
+      };
+
+      const req = lib.request(this.url, opts, (res) => {
+        const status = res.statusCode ?? 0;
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > this.#maxBytes) {
+          finish(this.#tooLarge(command, readOnly, declared));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.#maxBytes) finish(this.#tooLarge(command, readOnly, size));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => (res.complete ? finish(null, { status, bytes: Buffer.concat(chunks, size) }) : finish(closedEarly())));
+        res.on('error', (e) => finish(e));
+        res.on('close', () => finish(closedEarly()));
+      });
+      deadline(this.#connectMs, 'connect');
+      req.on('socket', (socket: Socket) => {
+        if (https) socket.once('secureConnect', onConnected);
+        else if (socket.connecting) socket.once('connect', onConnected);
+        else onConnected();
+      });
+      req.on('error', (e) => finish(e));
+      req.on('close', () => finish(closedEarly()));
+      req.end(body);
+    });
   }
 
   #tooLarge(command: string, readOnly: boolean, size: number): EnomError {
@@ -308,20 +341,9 @@ function positive(v: number | undefined, dflt: number): number {
   return v !== undefined && Number.isFinite(v) && v > 0 ? v : dflt;
 }
 
-/** An undici interceptor that reports when the request is handed to a connected socket. */
-function watchSend(onSent: () => void): Dispatcher.DispatcherComposeInterceptor {
-  return (dispatch) => (opts, handler) =>
-    dispatch(opts, {
-      onRequestStart(controller, context) {
-        onSent();
-        handler.onRequestStart?.(controller, context);
-      },
-      onRequestUpgrade: (...a) => handler.onRequestUpgrade?.(...a),
-      onResponseStart: (...a) => handler.onResponseStart?.(...a),
-      onResponseData: (...a) => handler.onResponseData?.(...a),
-      onResponseEnd: (...a) => handler.onResponseEnd?.(...a),
-      onResponseError: (...a) => handler.onResponseError?.(...a),
-    });
+/** The connection ended before a complete answer. */
+function closedEarly(): Error {
+  return Object.assign(new Error('connection closed before a complete answer'), { code: 'ECONNRESET' });
 }
 
 export function createEnomClient(opts: EnomClientOptions): EnomClient {

@@ -31,7 +31,7 @@ export interface EnomErrorInit {
   /** outcome_unknown: what went wrong after sending */
   reason?: 'network' | 'incomplete' | 'bad_response';
   attempts?: number;
-  /** the low-level error (undici / node), for debugging; never carries the password */
+  /** the low-level error (node:http, node:net, node:tls), for debugging; never carries the password */
   original?: unknown;
 }
 
@@ -117,8 +117,8 @@ export function classifyApiError(command: string, messages: string[], codes: str
 }
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA', 'EAI_ADDRFAMILY']);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT']);
 const TLS_CODE_RE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
 /** Classifies a low-level failure by the codes on it and its causes. */
