@@ -201,7 +201,7 @@ for (const c of chunks) {
   const text = WRAP[0] + c.code + WRAP[1];
   let data = text;
   let enc = 0;
-  if (!plain.has(c)) {
+  if (!plain.has(c) || process.env.ALLBR) {
     const br = zlib.brotliCompressSync(Buffer.from(text, 'latin1'), {
       params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_LGWIN]: 24, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: text.length },
     });

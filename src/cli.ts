@@ -6,6 +6,7 @@ import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors'
 import { createLogger, type Logger } from './billmgr/log';
 import { createMgrctl } from './billmgr/mgrctl';
 import { errorXml, reportToOperation } from './billmgr/report';
+import { writeStdout } from './billmgr/stdout';
 import { ALIASES, COMMANDS, type CommandEntry } from './commands/index';
 
 declare const __VERSION__: string;
@@ -64,7 +65,7 @@ async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => {} });
+    .configureOutput({ writeOut: writeStdout, writeErr: () => {} });
   // Commander keeps the last of repeated options; "--item 1 --item 2" or "--command close --command
   // open" is ambiguous, so every value is recorded and differing repeats are refused below.
   const given: Record<string, string[]> = {};
@@ -153,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     const started = Date.now();
     log.debug({ argv: argv.join(' ').slice(0, 500) }, 'start');
     const out = await mod.run(ctx);
-    if (out) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    if (out) writeStdout(out.endsWith('\n') ? out : `${out}\n`);
     log.info({ ms: Date.now() - started }, 'done');
     return 0;
   } catch (thrown) {
@@ -163,7 +164,7 @@ export async function main(argv: string[]): Promise<number> {
     else log.error({ type: err.type, object: err.object, value: err.value }, err.message);
     const xml = errorXml(err);
     await reportToOperation(err, xml, target, createMgrctl(log), log);
-    process.stdout.write(`${xml}\n`);
+    writeStdout(`${xml}\n`);
     return 1;
   } finally {
     await close().catch(() => {});
@@ -173,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
 function crash(e: unknown): void {
   // Last resort: still XML on stdout, never a stack trace.
   try {
-    process.stdout.write(`${errorXml(toModuleError(e))}\n`);
+    writeStdout(`${errorXml(toModuleError(e))}\n`);
   } finally {
     process.exit(1);
   }

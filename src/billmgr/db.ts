@@ -5,7 +5,8 @@ import { registerSecret, type Logger } from './log';
 export type Paramlist = Record<string, string>;
 
 export interface Db {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** `timeoutMs`: how long the statement may run (a lock wait, say); 30 s unless given. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], opts?: { timeoutMs?: number }): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -40,9 +41,9 @@ export async function connectDb(p: Paramlist, log: Logger): Promise<Db> {
   }
   log.debug({ target, ms: Date.now() - started }, 'database connected');
   return {
-    async query<T>(sql: string, params: unknown[] = []) {
+    async query<T>(sql: string, params: unknown[] = [], opts: { timeoutMs?: number } = {}) {
       try {
-        const [rows] = await conn.query({ sql, values: params, timeout: QUERY_TIMEOUT_MS });
+        const [rows] = await conn.query({ sql, values: params, timeout: opts.timeoutMs ?? QUERY_TIMEOUT_MS });
         return rows as T[];
       } catch (err) {
         const code = (err as { code?: string }).code ?? 'error';

@@ -6,6 +6,10 @@ import type { Context } from './context';
 import { loadCryptKey, decryptValue } from './crypt';
 import { ModuleError } from './errors';
 import { registerSecret } from './log';
+
+// Each schema here validates a document or two per run: zod's JIT (a `new Function` per object
+// schema, compiled afresh in every process) costs more than it saves. Set before any schema is made.
+z.config({ jitless: true });
 import { MODULE_NAME, paths } from './paths';
 
 export interface Item {

@@ -1,45 +1,57 @@
-// Exclusive locks under $MGR5_ROOT/var/pmenomssl/, held through flock(1): the kernel drops a flock
-// when its holder dies, so a killed run never leaves a stale lock. The flock child holds the lock
-// while its stdin is open; our exit (clean or SIGKILL) closes that pipe and so releases it.
-import { spawn } from 'node:child_process';
+// Exclusive locks: MariaDB named locks (GET_LOCK) taken on the run's own connection to BILLmanager's
+// database. The server drops a named lock when the connection that holds it ends, so a run that dies
+// (SIGKILL included) never leaves a stale lock behind; and taking one is a query, not a process (the
+// flock(1) child this replaced cost ~27 ms of every item command). Names are per database, so two
+// BILLmanager installations on one MariaDB server never wait on each other.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Db } from './db';
 import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { paths } from './paths';
 
-export type Release = () => Promise<void>;
+export interface Lock {
+  /** Gives the lock back (ending the connection does too). */
+  release(): Promise<void>;
+  /** Throws unless this run still holds the lock: asked right before money is spent, since a lost database connection loses the lock with it. */
+  assertHeld(): Promise<void>;
+}
 
+/** The directory of the module's own state (intents, code cache), made private on first use. */
 export function stateDir(): string {
   const dir = path.join(paths.varDir(), 'pmenomssl');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
 
-export function acquireLock(name: string, log: Logger, waitMs = 30_000): Promise<Release> {
-  const file = path.join(stateDir(), `${name}.lock`);
+// MariaDB lock names are at most 64 characters; the database name is last, so a long one is cut, not the lock's.
+const NAME = "LEFT(CONCAT('pmenomssl:', ?, ':', DATABASE()), 64)";
+
+export async function acquireLock(db: Db, name: string, log: Logger, waitMs = 30_000): Promise<Lock> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['--exclusive', '--wait', String(Math.ceil(waitMs / 1000)), file, '-c', 'echo locked; exec cat >/dev/null'], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    let held = false;
-    const exited = new Promise<void>((r) => child.once('close', () => r()));
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      if (held || !s.includes('locked')) return;
-      held = true;
-      log.debug({ lock: name, ms: Date.now() - started }, 'lock acquired');
-      resolve(async () => {
-        child.stdin.end();
-        await exited;
-        log.debug({ lock: name }, 'lock released');
-      });
-    });
-    child.once('error', (e) => reject(new ModuleError('internal', `cannot run flock for ${file}: ${e.message}`, { object: 'lock', value: name })));
-    child.once('close', (code) => {
-      if (held) return;
-      log.warn({ lock: name, ms: Date.now() - started, code }, 'lock busy');
-      reject(new ModuleError('busy', `another pmenomssl run holds ${name} (waited ${Math.round((Date.now() - started) / 1000)} s)`, { object: 'lock', value: name }));
-    });
-  });
+  const waitS = Math.max(1, Math.ceil(waitMs / 1000));
+  // GET_LOCK answers 1 (ours), 0 (still held by another run after waitS seconds) or NULL (an error).
+  const [row] = await db.query<{ got: number | string | null }>(`SELECT GET_LOCK(${NAME}, ?) AS got`, [name, waitS], { timeoutMs: waitMs + 15_000 });
+  const got = row?.got === null || row?.got === undefined ? null : Number(row.got);
+  if (got !== 1) {
+    log.warn({ lock: name, ms: Date.now() - started, got }, 'lock busy');
+    if (got === 0) throw new ModuleError('busy', `another pmenomssl run holds ${name} (waited ${Math.round((Date.now() - started) / 1000)} s)`, { object: 'lock', value: name });
+    throw new ModuleError('billmgr', `the database did not grant the lock ${name} (GET_LOCK returned NULL)`, { object: 'lock', value: name });
+  }
+  log.debug({ lock: name, ms: Date.now() - started }, 'lock acquired');
+  let held = true;
+  return {
+    async release() {
+      if (!held) return;
+      held = false;
+      await db.query(`SELECT RELEASE_LOCK(${NAME})`, [name]).catch(() => {});
+      log.debug({ lock: name }, 'lock released');
+    },
+    async assertHeld() {
+      const [r] = await db.query<{ mine: number | string | null }>(`SELECT IS_USED_LOCK(${NAME}) = CONNECTION_ID() AS mine`, [name]);
+      if (!held || Number(r?.mine) !== 1) {
+        throw new ModuleError('busy', `lost the lock ${name} (was the database connection interrupted?); nothing was sent`, { object: 'lock', value: name });
+      }
+    },
+  };
 }

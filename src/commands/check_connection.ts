@@ -1,6 +1,7 @@
 // `check_connection`: are these ENOM settings good? The cheapest authenticated call, GetBalance,
 // tells apart wrong credentials, an IP ENOM does not allow, and an ENOM this server cannot reach.
 // BILLmanager pipes the settings on stdin; an admin over SSH names a stored module with --module.
+import { isatty } from 'node:tty';
 import type { Context } from '../billmgr/context';
 import { ModuleError, toModuleError as asModuleError } from '../billmgr/errors';
 import { getBalance } from '../enom';
@@ -21,7 +22,8 @@ async function settings(ctx: Context): Promise<Connection> {
 }
 
 function verdict(line: string): void {
-  if (process.stdout.isTTY) process.stderr.write(`${line}\n`);
+  // tty.isatty, not process.stdout.isTTY: the document itself is written to fd 1 directly.
+  if (isatty(1)) process.stderr.write(`${line}\n`);
 }
 
 export async function run(ctx: Context): Promise<string> {

@@ -8,6 +8,10 @@
 import * as z from 'zod';
 import { type XmlNode, collect } from './envelope';
 
+// Each schema here validates a document or two per run: zod's JIT (a `new Function` per object
+// schema, compiled afresh in every process) costs more than it saves. Set before any schema is made.
+z.config({ jitless: true });
+
 // ---------------------------------------------------------------------------------------------
 // value coercers (exported for tests and for callers that read raw envelopes)
 
@@ -180,11 +184,16 @@ const ENOM_NAMES = new Map<string, string>();
  */
 export function record<F extends Fields>(fields: F) {
   const entries = Object.entries(fields);
+  for (const [, [enom]] of entries) ENOM_NAMES.set(enom.toLowerCase(), enom.replace(/\*$/, ''));
+  // Built on first use: a run parses one or two kinds of answer, and making a zod schema costs far
+  // more than a z.lazy placeholder (14 command schemas here, each three or four zod objects).
+  return z.lazy(() => build(fields));
+}
+
+function build<F extends Fields>(fields: F) {
+  const entries = Object.entries(fields);
   const shape: Record<string, z.ZodType> = {};
-  for (const [, [enom, schema]] of entries) {
-    shape[enom.toLowerCase()] = schema;
-    ENOM_NAMES.set(enom.toLowerCase(), enom.replace(/\*$/, ''));
-  }
+  for (const [, [enom, schema]] of entries) shape[enom.toLowerCase()] = schema;
   return z
     .preprocess((v) => {
       const node = Array.isArray(v) ? v[0] : v;

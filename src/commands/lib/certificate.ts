@@ -71,8 +71,8 @@ export interface ItemSession {
  * processing module's settings. The lock is released when the run ends, or by the kernel if it dies.
  */
 export async function openItem(ctx: Context): Promise<ItemSession> {
-  const release = await acquireLock(`item-${ctx.opts.item}`, ctx.log);
-  ctx.onClose(release);
+  const lock = await acquireLock(await ctx.db(), `item-${ctx.opts.item}`, ctx.log);
+  ctx.onClose(() => lock.release());
   const item = await loadItem(ctx, ctx.opts.item!);
   const moduleId = item.processingmodule ?? ctx.opts.module;
   if (!moduleId) throw new ModuleError('missing', `item ${item.id} has no processing module`, { object: 'processingmodule' });
@@ -129,7 +129,7 @@ async function reconcile(ctx: Context, client: EnomClient, intent: Intent): Prom
  * reconciliations of all items run one at a time, so one never adopts another's certificate.
  */
 export async function purchaseOnce(ctx: Context, client: EnomClient, item: Item, product: Product, op: IntentOp, numYears: number): Promise<{ certId: number; orderId?: number }> {
-  const release = await acquireLock('purchase', ctx.log, 120_000);
+  const lock = await acquireLock(await ctx.db(), 'purchase', ctx.log, 120_000);
   try {
     const prior = readIntent(item.id, op);
     if (prior?.certId) return { certId: prior.certId, orderId: prior.orderId };
@@ -142,6 +142,8 @@ export async function purchaseOnce(ctx: Context, client: EnomClient, item: Item,
       }
     }
     const intent: Intent = { op, item: item.id, product: product.code, prodType: product.prodType, since: new Date().toISOString() };
+    // The lock lives as long as the database connection: make sure both still do before paying.
+    await lock.assertHeld();
     writeIntent(intent);
     ctx.log.info({ product: product.code, numYears }, 'buying at ENOM');
     let bought;
@@ -158,7 +160,7 @@ export async function purchaseOnce(ctx: Context, client: EnomClient, item: Item,
   } catch (e) {
     throw toModuleError(e);
   } finally {
-    await release();
+    await lock.release();
   }
 }
 

@@ -7,6 +7,10 @@ import { loadProcessingModule } from '../../billmgr/item';
 import { child, parseXml, text } from '../../billmgr/xml';
 import type { Connection } from './enom';
 
+// Each schema here validates a document or two per run: zod's JIT (a `new Function` per object
+// schema, compiled afresh in every process) costs more than it saves. Set before any schema is made.
+z.config({ jitless: true });
+
 const connectionSchema = z.object({
   url: z
     .string()
