@@ -89,6 +89,21 @@ const LAZY = {
   },
 };
 
+// tls: mysql2 speaks TLS to the database only when the connection asks for ssl; src/billmgr/db.ts
+// connects over a socket or plain TCP, as BILLmanager's own settings do (~5 ms).
+LAZY['mysql2/lib/base/connection.js'] = {
+  word: ['Tls', 5],
+  edits: [["const Tls = require('tls');\n", "const Tls = { get createSecureContext() { return require('tls').createSecureContext; }, get connect() { return require('tls').connect; }, get checkServerIdentity() { return require('tls').checkServerIdentity; } };\n"]],
+};
+
+LAZY['mysql2/lib/auth_plugins/sha256_password.js'] = {
+  word: ['Tls', 2],
+  edits: [
+    ["const Tls = require('tls');\n", ''],
+    ['connection.stream instanceof Tls.TLSSocket', "connection.stream instanceof require('tls').TLSSocket"],
+  ],
+};
+
 // assert: dependencies (sonic-boom, mysql2's) call assert(value) in their everyday paths, and loading
 // node:assert sets up process.stderr (internal/util/colors: ~5 ms on a pipe). This assert loads the
 // real one only when an assertion fails (or a member of it is asked for) and hands it the same

@@ -144,13 +144,21 @@ export async function main(argv: string[]): Promise<number> {
     if (unknown.length) log.warn({ ignored: unknown.slice(0, 20).join(' ').slice(0, 500) }, 'ignoring unknown command-line arguments');
     const entry = findCommand(command);
     for (const need of entry.needs) if (opts[need] === undefined) throw missing(need, `--command ${command} needs --${need}`);
-    const mod = await entry.load();
     const ctx = createContext(command, opts, log);
     close = () => ctx.close();
     if (entry.service && ctx.doNothing()) {
       log.info('etc/billmgr.DoNothing exists: doing nothing');
       return 0;
     }
+    // Every command about an item reads it from the database: start `mgrctl paramlist` (and then the
+    // connection) first, so the child process runs on another core while this one loads the
+    // command's code. Up to the spawn it is all promise jobs, so one setImmediate sees it issued.
+    // (A failure surfaces where the command awaits ctx.db().)
+    if (entry.needs.includes('item')) {
+      ctx.db().catch(() => {});
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const mod = await entry.load();
     const started = Date.now();
     log.debug({ argv: argv.join(' ').slice(0, 500) }, 'start');
     const out = await mod.run(ctx);

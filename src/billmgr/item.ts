@@ -3,7 +3,6 @@
 // A namespace import: esbuild then bundles (and the process loads) only the parts of zod used here.
 import * as z from 'zod';
 import type { Context } from './context';
-import { loadCryptKey, decryptValue } from './crypt';
 import { ModuleError } from './errors';
 import { registerSecret } from './log';
 
@@ -69,6 +68,8 @@ async function decryptRows(ctx: Context, rows: unknown[], what: string): Promise
   const out: Record<string, string> = {};
   const parsed = rows.map((r) => parseRow(paramRow, r, what));
   if (parsed.length === 0) return out;
+  // node:crypto (~8 ms to load) only for a run that has something to decrypt.
+  const { loadCryptKey, decryptValue } = await import('./crypt');
   const key = loadCryptKey(paths.cryptKey((await ctx.paramlist()).CryptKey));
   for (const r of parsed) {
     if (r.value === null || r.value === '') continue;

@@ -6,7 +6,6 @@
 // compiled on every start); docs/bench.md has the measurement. One POST per call needs nothing it adds.
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { type Envelope, decodeBody, parseEnvelope } from './envelope';
 import { EnomError, type NetworkCause, classifyNetwork } from './errors';
@@ -116,11 +115,12 @@ export class EnomClient {
     this.#log.debug({ enomCommand: command, request: this.#loggable(command, params) }, `ENOM ${command} request`);
 
     for (let attempt = 1; ; attempt++) {
-      const started = performance.now();
+      // Date.now(), not performance.now(): the global `performance` loads perf_hooks (~3 ms) on first use.
+      const started = Date.now();
       try {
         const env = await this.#once(command, body, readOnly);
         this.#log.info(
-          { enomCommand: command, attempt, ms: Math.round(performance.now() - started), errCount: env.errCount, codes: env.codes },
+          { enomCommand: command, attempt, ms: Date.now() - started, errCount: env.errCount, codes: env.codes },
           `ENOM ${command} ok`,
         );
         return env;
@@ -136,7 +136,7 @@ export class EnomClient {
           {
             enomCommand: command,
             attempt,
-            ms: Math.round(performance.now() - started),
+            ms: Date.now() - started,
             kind: err.kind,
             ...(err.cause ? { cause: err.cause } : {}),
             errCount: err.messages.length || undefined,
@@ -146,7 +146,7 @@ export class EnomClient {
           `ENOM ${command} failed: ${this.#redact(err.message)}`,
         );
         if (!again) throw err;
-        await sleep(delay);
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }

@@ -3,7 +3,6 @@
 import * as z from 'zod';
 import type { Context } from '../../billmgr/context';
 import { ModuleError } from '../../billmgr/errors';
-import { loadProcessingModule } from '../../billmgr/item';
 import { child, parseXml, text } from '../../billmgr/xml';
 import type { Connection } from './enom';
 
@@ -50,6 +49,8 @@ export function connectionFromXml(xml: string): Connection & { id?: number } {
 
 /** The stored settings of processing module ID (password decrypted). */
 export async function connectionOfModule(ctx: Context, id: number): Promise<Connection> {
+  // The database side (its zod row schemas, decryption) only when the settings are stored ones.
+  const { loadProcessingModule } = await import('../../billmgr/item');
   const m = await loadProcessingModule(ctx, id);
   return validateConnection(m.params, `processing module ${id}`);
 }
