@@ -1,6 +1,6 @@
 // One typed function per ENOM command the module uses (enom.md §3). Each sends through the client
 // (which owns retries and errors) and validates what comes back with its schema.
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { type EnomClient, type EnomParams, isReadOnly } from './client';
 import { EnomError } from './errors';
 import type { Envelope } from './envelope';
@@ -36,7 +36,7 @@ import {
 } from './types';
 
 /** Validates an envelope's data; a mismatch is a bad_response naming the ENOM element. */
-export function decode<S extends z.ZodType>(schema: S, env: Envelope): z.output<S> {
+export function decode<S extends z.ZodMiniType>(schema: S, env: Envelope): z.output<S> {
   const r = schema.safeParse(env.data);
   if (r.success) return r.data;
   const { field, message } = describeIssues(env.command, r.error);
@@ -51,7 +51,7 @@ export function decode<S extends z.ZodType>(schema: S, env: Envelope): z.output<
   throw new EnomError('bad_response', `ENOM ${env.command}: unexpected response: ${message}`, { command: env.command, field });
 }
 
-async function run<S extends z.ZodType>(client: EnomClient, command: string, params: EnomParams, schema: S): Promise<z.output<S>> {
+async function run<S extends z.ZodMiniType>(client: EnomClient, command: string, params: EnomParams, schema: S): Promise<z.output<S>> {
   return decode(schema, await client.call(command, params));
 }
 

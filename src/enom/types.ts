@@ -4,8 +4,9 @@
 // Dates: ENOM writes US wall-clock times (`6/2/2015`, `3/1/2017 1:02:10 PM`) without a zone. They
 // become Date objects holding that wall-clock time as UTC, so `isoDate(d)` gives back the calendar
 // date ENOM wrote (`2015-06-02`) whatever the server's time zone.
-// A namespace import: esbuild then bundles (and the process loads) only the parts of zod used here.
-import * as z from 'zod';
+// zod/mini, zod 4's functional API: the same core, without the dozens of methods classic zod sets up
+// on every schema object, so loading it and making schemas costs a fraction (docs/bench.md).
+import * as z from 'zod/mini';
 import { type XmlNode, collect } from './envelope';
 
 // Each schema here validates a document or two per run: zod's JIT (a `new Function` per object
@@ -130,15 +131,15 @@ function scalar(v: unknown): string | undefined {
 }
 
 function value<T>(what: string, parse: (s: string) => T | undefined) {
-  return z.unknown().transform((v, ctx): T => {
+  return z.transform((v: unknown, ctx): T => {
     const s = scalar(v);
     if (s === undefined || s === '') {
-      ctx.addIssue({ code: 'custom', message: 'missing' });
+      ctx.issues.push({ code: 'custom', message: 'missing', input: v });
       return z.NEVER;
     }
     const out = parse(s);
     if (out === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s)}` });
+      ctx.issues.push({ code: 'custom', message: `expected ${what}, got ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s)}`, input: v });
       return z.NEVER;
     }
     return out;
@@ -147,12 +148,12 @@ function value<T>(what: string, parse: (s: string) => T | undefined) {
 
 function optional<T>(what: string, parse: (s: string) => T | undefined) {
   const req = value(what, parse);
-  return z.unknown().transform((v, ctx): T | undefined => {
+  return z.transform((v: unknown, ctx): T | undefined => {
     const s = scalar(v);
     if (s === undefined || s === '') return undefined;
     const r = req.safeParse(v);
     if (r.success) return r.data;
-    for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message });
+    for (const i of r.error.issues) ctx.issues.push({ code: 'custom', message: i.message, input: v });
     return z.NEVER;
   });
 }
@@ -170,7 +171,7 @@ export const optPemCertificate = optional('a PEM certificate', (s) => splitPems(
 export const text = value('text', (s) => s);
 export const optText = optional('text', (s) => s);
 
-type FieldSpec = readonly [enomName: string, schema: z.ZodType];
+type FieldSpec = readonly [enomName: string, schema: z.ZodMiniType];
 type Fields = Record<string, FieldSpec>;
 type Out<F extends Fields> = { [K in keyof F]: z.output<F[K][1]> };
 
@@ -192,10 +193,9 @@ export function record<F extends Fields>(fields: F) {
 
 function build<F extends Fields>(fields: F) {
   const entries = Object.entries(fields);
-  const shape: Record<string, z.ZodType> = {};
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const [, [enom, schema]] of entries) shape[enom.toLowerCase()] = schema;
-  return z
-    .preprocess((v) => {
+  const pick = z.transform((v: unknown) => {
       const node = Array.isArray(v) ? v[0] : v;
       const obj = node !== null && typeof node === 'object' ? (node as Record<string, unknown>) : {};
       const out: Record<string, unknown> = {};
@@ -204,16 +204,17 @@ function build<F extends Fields>(fields: F) {
         out[lc] = lc.endsWith('*') ? collect(obj as XmlNode, lc.slice(0, -1)) : obj[lc];
       }
       return out;
-    }, z.object(shape))
-    .transform((o) => {
-      const out: Record<string, unknown> = {};
-      for (const [key, [enom]] of entries) out[key] = (o as Record<string, unknown>)[enom.toLowerCase()];
-      return out as Out<F>;
-    });
+  });
+  const rename = z.transform((o: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, [enom]] of entries) out[key] = o[enom.toLowerCase()];
+    return out as Out<F>;
+  });
+  return z.pipe(z.pipe(pick, z.object(shape)), rename);
 }
 
 /** `CertGetCerts/Certs/Cert[3]/CertStatusID: expected an integer, got "x"` for each issue. */
-export function describeIssues(command: string, error: z.ZodError): { field: string; message: string } {
+export function describeIssues(command: string, error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): { field: string; message: string } {
   const parts = error.issues.slice(0, 5).map((i) => {
     const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `/${ENOM_NAMES.get(String(p)) ?? String(p)}`)).join('');
     return { field: `${command}${path}`, message: i.message };
@@ -258,7 +259,8 @@ export const certSummarySchema = record({
 });
 export type CertSummary = z.output<typeof certSummarySchema>;
 
-export const certGetCertsSchema = record({
+export const certGetCertsSchema = z.pipe(
+  record({
   certs: [
     'Certs',
     record({
@@ -269,12 +271,14 @@ export const certGetCertsSchema = record({
     }),
   ],
   totalCertCount: ['TotalCertCount', optInt],
-}).transform((r) => ({
+}),
+  z.transform((r) => ({
   certs: r.certs.list,
   totalRecords: r.certs.totalRecords ?? r.totalCertCount ?? r.certs.list.length,
   startPosition: r.certs.startPosition,
   pagingPageSize: r.certs.pagingPageSize,
-}));
+})),
+);
 export type CertList = z.output<typeof certGetCertsSchema>;
 
 export const csrDataSchema = record({
@@ -300,8 +304,11 @@ export interface Approver {
   email: string;
 }
 // <Approver Type="Manual"></Approver> carries no address: it only says one may be typed in
-const approvers = z.array(approverSchema).transform((list) =>
+const approvers = z.pipe(
+  z.array(approverSchema),
+  z.transform((list) =>
   list.filter((a): a is { type: string | undefined; email: string } => !!a.email).map((a): Approver => ({ type: a.type ?? '', email: a.email })),
+),
 );
 
 export const configureCertSchema = record({
@@ -334,7 +341,8 @@ export const purchaseCertSchema = record({
 export type PurchaseCertResult = z.output<typeof purchaseCertSchema>;
 
 // The private key element (PVT) is left out on purpose: it must never travel further.
-export const certDetailSchema = record({
+export const certDetailSchema = z.pipe(
+  record({
   certId: ['CertID', optInt],
   domainName: ['DomainName', optText],
   validityPeriod: ['ValidityPeriod', optInt],
@@ -364,12 +372,14 @@ export const certDetailSchema = record({
   intermediateCertificates: ['IntermediateCertificates', record({ ica: ['ICA*', z.array(optText)] })],
   csr: ['CSR', optText],
   domainList: ['DomainList', optText],
-}).transform(({ intermediateCertificates, ...d }) => {
+}),
+  z.transform(({ intermediateCertificates, ...d }) => {
   const intermediates = intermediateCertificates.ica.filter((s): s is string => !!s);
   const chain: string[] = [];
   for (const pem of [...intermediates.flatMap(splitPems), ...splitPems(d.caCerts)]) if (!chain.includes(pem)) chain.push(pem);
   return { ...d, intermediates, /** the CA certificates, leaf's issuer first, each once */ chain };
-});
+}),
+);
 export type CertDetail = z.output<typeof certDetailSchema>;
 
 export const approverChangeSchema = record({
@@ -402,9 +412,12 @@ export const productSchema = record({
 });
 export type EnomProduct = z.output<typeof productSchema>;
 
-export const getCertsSchema = record({
+export const getCertsSchema = z.pipe(
+  record({
   reseller: ['Reseller', optBool],
   certs: ['Certs', record({ list: ['Cert*', z.array(productSchema)] })],
   certCount: ['CertCount', optInt],
-}).transform((r) => ({ reseller: r.reseller, products: r.certs.list, certCount: r.certCount }));
+}),
+  z.transform((r) => ({ reseller: r.reseller, products: r.certs.list, certCount: r.certCount })),
+);
 export type ProductList = z.output<typeof getCertsSchema>;

@@ -1,6 +1,6 @@
 // The ENOM connection settings of a processing module, from BILLmanager's stdin XML or its database.
-// A namespace import: esbuild then bundles (and the process loads) only the parts of zod used here.
-import * as z from 'zod';
+// zod/mini: zod 4's functional API, a fraction of classic zod's cost to load and to make schemas.
+import * as z from 'zod/mini';
 import type { Context } from '../../billmgr/context';
 import { ModuleError } from '../../billmgr/errors';
 import { child, parseXml, text } from '../../billmgr/xml';
@@ -13,12 +13,14 @@ z.config({ jitless: true });
 const connectionSchema = z.object({
   url: z
     .string()
-    .trim()
-    .min(1, 'the API URL is empty')
-    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'the API URL must be an http(s) URL')
-    .refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'the API URL must not carry a user name or password (use the user name and password fields)'),
-  username: z.string().trim().min(1, 'the user name is empty'),
-  password: z.string().min(1, 'the password is empty'),
+    .check(
+      z.trim(),
+      z.minLength(1, 'the API URL is empty'),
+      z.refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'the API URL must be an http(s) URL'),
+      z.refine((u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password), 'the API URL must not carry a user name or password (use the user name and password fields)'),
+    ),
+  username: z.string().check(z.trim(), z.minLength(1, 'the user name is empty')),
+  password: z.string().check(z.minLength(1, 'the password is empty')),
 });
 
 /** A URL for an error message: any user:password@ part removed. */
