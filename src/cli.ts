@@ -3,7 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { createContext, type Options } from './billmgr/context';
 import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors';
-import { createLogger, type Logger } from './billmgr/log';
+import type { Logger } from './billmgr/log';
+import { type Collected, collectingLogger, flushCollected, readLogLevel } from './billmgr/logline';
 import { createMgrctl } from './billmgr/mgrctl';
 import { errorXml, reportToOperation } from './billmgr/report';
 import { writeStdout } from './billmgr/stdout';
@@ -119,11 +120,15 @@ function looseBindings(argv: string[]): Record<string, unknown> {
   return b;
 }
 
-function findCommand(name: string): CommandEntry {
-  if (!name) throw missing('command', 'no --command given (try --help)');
+function lookupCommand(name: string): CommandEntry | undefined {
   // hasOwn: argv is hostile, and "constructor" or "__proto__" must not find Object's own members.
   const canonical = Object.hasOwn(ALIASES, name) ? ALIASES[name]! : name;
-  const entry = Object.hasOwn(COMMANDS, canonical) ? COMMANDS[canonical] : undefined;
+  return Object.hasOwn(COMMANDS, canonical) ? COMMANDS[canonical] : undefined;
+}
+
+function findCommand(name: string): CommandEntry {
+  if (!name) throw missing('command', 'no --command given (try --help)');
+  const entry = lookupCommand(name);
   if (!entry) throw badValue('command', name.slice(0, 64), `unknown command "${name.slice(0, 64)}" (try --help)`);
   return entry;
 }
@@ -132,15 +137,23 @@ export async function main(argv: string[]): Promise<number> {
   let log: Logger | undefined;
   let target: { command: string; item?: number; runningoperation?: number } = { command: '' };
   let close = async () => {};
+  // pino loads on first need: at once for most commands; for the quiet ones (features, approver,
+  // which write no line at the default level) only if a line their collecting logger kept must be
+  // written, when the run ends.
+  const level = readLogLevel();
+  const collected: Collected[] = [];
+  let pinoLog: Logger | undefined;
+  const realLogger = async () => (pinoLog ??= (await import('./billmgr/log')).createLogger(level));
   try {
-    const parsed = await parseArgv(argv).catch((e: unknown) => {
-      log = createLogger().child(looseBindings(argv));
+    const parsed = await parseArgv(argv).catch(async (e: unknown) => {
+      log = (await realLogger()).child(looseBindings(argv));
       throw e;
     });
     if (parsed === 'exit') return 0;
     const { command, opts, unknown } = parsed;
     target = { command, item: opts.item, runningoperation: opts.runningoperation };
-    log = createLogger().child(bindingsFor(command, opts));
+    const quiet = lookupCommand(command)?.quiet === true;
+    log = (quiet ? collectingLogger(level, collected) : await realLogger()).child(bindingsFor(command, opts));
     if (unknown.length) log.warn({ ignored: unknown.slice(0, 20).join(' ').slice(0, 500) }, 'ignoring unknown command-line arguments');
     const entry = findCommand(command);
     for (const need of entry.needs) if (opts[need] === undefined) throw missing(need, `--command ${command} needs --${need}`);
@@ -163,11 +176,11 @@ export async function main(argv: string[]): Promise<number> {
     log.debug({ argv: argv.join(' ').slice(0, 500) }, 'start');
     const out = await mod.run(ctx);
     if (out) writeStdout(out.endsWith('\n') ? out : `${out}\n`);
-    log.info({ ms: Date.now() - started }, 'done');
+    log[entry.quiet ? 'debug' : 'info']({ ms: Date.now() - started }, 'done');
     return 0;
   } catch (thrown) {
     const err = toModuleError(thrown);
-    log ??= createLogger().child(looseBindings(argv));
+    log ??= (await realLogger()).child(looseBindings(argv));
     if (err.type === 'internal') log.error({ err: thrown, stack: thrown instanceof Error ? thrown.stack : undefined }, err.message);
     else log.error({ type: err.type, object: err.object, value: err.value }, err.message);
     const xml = errorXml(err);
@@ -176,6 +189,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await close().catch(() => {});
+    if (collected.length) flushCollected(collected, await realLogger());
   }
 }
 

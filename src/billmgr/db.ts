@@ -1,6 +1,7 @@
 // BILLmanager's MySQL/MariaDB, read directly (as ISPsystem's own modules do); writes go via mgrctl.
 import { ModuleError } from './errors';
-import { registerSecret, type Logger } from './log';
+import type { Logger } from './log';
+import { registerSecret } from './logline';
 
 export type Paramlist = Record<string, string>;
 

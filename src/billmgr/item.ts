@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import type { Context } from './context';
 import { ModuleError } from './errors';
-import { registerSecret } from './log';
+import { registerSecret } from './logline';
 
 // Each schema here validates a document or two per run: zod's JIT (a `new Function` per object
 // schema, compiled afresh in every process) costs more than it saves. Set before any schema is made.

@@ -3,7 +3,7 @@
 import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { paths } from './paths';
-import { child, parseXml, type XmlNode } from './xml';
+import { child, type XmlNode } from './xml';
 
 export type MgrctlParams = Record<string, string | number | undefined>;
 export type Mgrctl = (func: string, params?: MgrctlParams) => Promise<XmlNode>;
@@ -17,8 +17,8 @@ function shorten(v: string): string {
 
 export function createMgrctl(log: Logger): Mgrctl {
   return async (func, params = {}) => {
-    // child_process (with net and stream behind it) costs ~8 ms to load: only when mgrctl really runs.
-    const { execFile } = await import('node:child_process');
+    // child_process (with net and stream behind it, ~8 ms) and the XML parser load only when mgrctl really runs.
+    const [{ execFile }, { parseXml }] = await Promise.all([import('node:child_process'), import('./xml-parse')]);
     const args = ['-m', 'billmgr', '-o', 'xml', func];
     for (const [k, v] of Object.entries(params)) if (v !== undefined) args.push(`${k}=${v}`);
     const started = Date.now();

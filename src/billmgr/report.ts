@@ -3,7 +3,7 @@
 // cannot help).
 import { ModuleError } from './errors';
 import type { Logger } from './log';
-import { scrub } from './log';
+import { scrub } from './logline';
 import type { Mgrctl } from './mgrctl';
 import { buildXml, text, type XmlNode } from './xml';
 

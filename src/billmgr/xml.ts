@@ -1,21 +1,11 @@
-// XML in and out of BILLmanager: stdin documents, mgrctl answers, and what we print.
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ModuleError } from './errors';
+// XML out to BILLmanager (what we print), and reading documents parsed by ./xml-parse. Apart from
+// the parser, so that a run that only prints (features, approver, any error) never loads it: the
+// builder comes from fast-xml-builder, which fast-xml-parser 5 itself re-exports as its XMLBuilder
+// (importing it through fast-xml-parser would load the parser along with it).
+import XMLBuilder from 'fast-xml-builder';
 
 export type XmlNode = { [key: string]: XmlValue | undefined };
 export type XmlValue = string | XmlNode | XmlValue[];
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  processEntities: true,
-  htmlEntities: false,
-});
 
 const builder = new XMLBuilder({
   ignoreAttributes: false,
@@ -23,44 +13,6 @@ const builder = new XMLBuilder({
   suppressEmptyNode: true,
   suppressBooleanAttributes: false,
 });
-
-/** Characters XML 1.0 does not allow anywhere in a document. */
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-
-/**
- * Parses a document from outside (stdin, mgrctl). Hostile by default: no DTDs (entity bombs), a size
- * cap, and well-formedness checked before the lenient parser sees it.
- */
-export function parseXml(text: string, object: string, maxBytes = 1024 * 1024): XmlNode {
-  if (Buffer.byteLength(text) > maxBytes) {
-    throw new ModuleError('value', `${object}: XML larger than ${maxBytes} bytes`, { object, value: 'too large' });
-  }
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
-    throw new ModuleError('value', `${object}: XML with a DTD is not accepted`, { object, value: 'DOCTYPE' });
-  }
-  // XML 1.0 allows no NUL and no other C0 control but tab, CR and LF (nor U+FFFE, U+FFFF): a value
-  // carrying one would reach ENOM or BILLmanager with bytes nobody typed.
-  const bad = XML_ILLEGAL.exec(text);
-  if (bad) {
-    const line = text.slice(0, bad.index).split('\n').length;
-    const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-    throw new ModuleError('value', `${object}: character ${code} is not allowed in XML (line ${line})`, { object, value: `${code} at line ${line}` });
-  }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    const e = valid.err;
-    throw new ModuleError('value', `${object}: malformed XML (${e.msg} at line ${e.line})`, {
-      object,
-      value: `malformed XML at line ${e.line}`,
-    });
-  }
-  try {
-    return parser.parse(text) as XmlNode;
-  } catch (e) {
-    // Well-formed but beyond the parser's limits (e.g. nested deeper than it accepts).
-    throw new ModuleError('value', `${object}: XML not accepted (${e instanceof Error ? e.message : String(e)})`, { object, value: 'not accepted', cause: e });
-  }
-}
 
 export function buildXml(doc: XmlNode): string {
   return builder.build(doc) as string;

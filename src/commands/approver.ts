@@ -43,6 +43,6 @@ export async function run(ctx: Context): Promise<string> {
   const approvers = (d: string): XmlNode => ({ approver: approverEmails(d) });
   const doc: XmlNode =
     domains.length === 1 ? approvers(domains[0]!) : { domain: domains.map((d) => ({ '@_name': d, ...approvers(d) })) };
-  ctx.log.info({ domains: domains.length }, 'approver addresses listed');
+  ctx.log.debug({ domains: domains.length }, 'approver addresses listed');
   return buildXml({ doc });
 }

@@ -18,16 +18,21 @@ export interface CommandEntry {
   service?: boolean;
   /** Advertised in `features`: only commands that work end to end are. */
   feature?: boolean;
+  /**
+   * Read-only and asked often (features at every core start, approver on every order form): its
+   * success is logged at debug level, so at the default level it writes no line and never loads pino.
+   */
+  quiet?: boolean;
   load: () => Promise<CommandModule>;
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
-  features: { needs: [], load: () => import('./features') },
+  features: { needs: [], quiet: true, load: () => import('./features') },
   check_connection: { needs: [], feature: true, load: () => import('./check_connection') },
   tune_connection: { needs: [], feature: true, load: () => import('./tune_connection') },
   usercreate: { needs: [], feature: true, load: () => import('./usercreate') },
   getbalance: { needs: [], feature: true, load: () => import('./getbalance') },
-  approver: { needs: ['module', 'domain'], feature: true, load: () => import('./approver') },
+  approver: { needs: ['module', 'domain'], feature: true, quiet: true, load: () => import('./approver') },
   open: { needs: ['item'], service: true, feature: true, load: () => import('./open') },
   sync_item: { needs: ['item'], service: true, feature: true, load: () => import('./sync_item') },
   reopen: { needs: ['item'], service: true, feature: true, load: () => import('./reopen') },

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { createLogger, formatLine, formatTime, readLogLevel, registerSecret, scrub } from '../../src/billmgr/log';
+import { createLogger } from '../../src/billmgr/log';
+import { formatLine, formatTime, readLogLevel, registerSecret, scrub } from '../../src/billmgr/logline';
 
 function memoryLogger(level: 'debug' | 'info' = 'debug') {
   const lines: string[] = [];

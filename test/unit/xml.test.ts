@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ModuleError } from '../../src/billmgr/errors';
 import { errorXml } from '../../src/billmgr/report';
-import { registerSecret } from '../../src/billmgr/log';
-import { child, parseXml, text } from '../../src/billmgr/xml';
+import { registerSecret } from '../../src/billmgr/logline';
+import { child, text } from '../../src/billmgr/xml';
+import { parseXml } from '../../src/billmgr/xml-parse';
 
 const isValueError = (e: unknown) => e instanceof ModuleError && e.type === 'value' && e.object === 'stdin';
 

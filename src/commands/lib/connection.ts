@@ -3,7 +3,8 @@
 import * as z from 'zod/mini';
 import type { Context } from '../../billmgr/context';
 import { ModuleError } from '../../billmgr/errors';
-import { child, parseXml, text } from '../../billmgr/xml';
+import { child, text } from '../../billmgr/xml';
+import { parseXml } from '../../billmgr/xml-parse';
 import type { Connection } from './enom';
 
 // Each schema here validates a document or two per run: zod's JIT (a `new Function` per object

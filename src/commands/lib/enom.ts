@@ -2,7 +2,7 @@
 // turned into BILLmanager's error types.
 import type { Context } from '../../billmgr/context';
 import { ModuleError } from '../../billmgr/errors';
-import { registerSecret } from '../../billmgr/log';
+import { registerSecret } from '../../billmgr/logline';
 import { createEnomClient, EnomError, type EnomClient } from '../../enom';
 
 export interface Connection {
