@@ -104,6 +104,40 @@ LAZY['mysql2/lib/auth_plugins/sha256_password.js'] = {
   ],
 };
 
+// Tables that a dependency builds at load and reads only when something goes wrong: mysql2's error
+// codes (4,000 names and numbers, ~10 ms of every run that opens the database), looked up only when
+// the server reports an error. The module's text becomes a function run on the first lookup; what
+// its importers see is a Proxy over the table it builds: the same keys, the same values.
+const LAZY_TABLES = ['mysql2/lib/constants/errors.js'];
+const lazyTable = (text) =>
+  [
+    "'use strict';",
+    'let table;',
+    'const load = () => {',
+    '  if (table === undefined) {',
+    '    table = {};',
+    `    (function (exports) {\n${text}\n})(table);`,
+    '  }',
+    '  return table;',
+    '};',
+    'module.exports = new Proxy({}, {',
+    '  get: (_, k) => load()[k],',
+    '  has: (_, k) => k in load(),',
+    '  ownKeys: () => Reflect.ownKeys(load()),',
+    '  getOwnPropertyDescriptor: (_, k) => {',
+    '    const d = Object.getOwnPropertyDescriptor(load(), k);',
+    '    return d && { ...d, configurable: true };',
+    '  },',
+    '});',
+  ].join('\n');
+
+// mysql2 makes its row-parser cache at load, with arrays for 15,000 entries allocated up front; one
+// run of pmenomssl sends a handful of queries (and connects with disableEval, which bypasses it).
+LAZY['mysql2/lib/parsers/parser_cache.js'] = {
+  word: ['createLRU', 2],
+  edits: [['const parserCache = createLRU({\n  max: 15000,\n});', 'const parserCache = createLRU({\n  max: 64,\n});']],
+};
+
 // assert: dependencies (sonic-boom, mysql2's) call assert(value) in their everyday paths, and loading
 // node:assert sets up process.stderr (internal/util/colors: ~5 ms on a pipe). This assert loads the
 // real one only when an assertion fails (or a member of it is asked for) and hands it the same
@@ -130,6 +164,15 @@ const trim = {
     b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({ contents: LAZY_ASSERT, loader: 'js' }));
     b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, (a) => {
       const rel = a.path.slice(a.path.lastIndexOf(`${path.sep}node_modules${path.sep}`) + 14).split(path.sep).join('/');
+      if (LAZY_TABLES.includes(rel)) {
+        const text = fs.readFileSync(a.path, 'utf8');
+        if (!/^exports(\.[A-Z_0-9]+|\[\d+\]) = /m.test(text) || /\b(module|require)\b/.test(text.replace(/^\s*(\/\/|\*|\/\*).*$/gm, ''))) {
+          warn(`node_modules/${rel} is not as expected (a table of exports.X = …); left as it is`);
+          return undefined;
+        }
+        trimmed.add(rel);
+        return { contents: lazyTable(text), loader: 'js' };
+      }
       const patch = LAZY[rel];
       if (!patch) return undefined;
       let text = fs.readFileSync(a.path, 'utf8');
@@ -168,7 +211,7 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-for (const why of [...TRIMS.map((t) => t[0]), ...Object.keys(LAZY)]) if (!trimmed.has(why)) warn(`${why}: nothing to trim any more (update build/bundle.mjs)`);
+for (const why of [...TRIMS.map((t) => t[0]), ...Object.keys(LAZY), ...LAZY_TABLES]) if (!trimmed.has(why)) warn(`${why}: nothing to trim any more (update build/bundle.mjs)`);
 
 const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 const chunks = [];

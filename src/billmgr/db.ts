@@ -34,6 +34,11 @@ export async function connectDb(p: Paramlist, log: Logger): Promise<Db> {
       supportBigNumbers: true,
       bigNumberStrings: true,
       charset: 'utf8mb4',
+      // A run sends a handful of plain queries: rows parsed by mysql2's static parser, not by code it
+      // generates and compiles per query shape (disableEval), and no room kept for 16,000 prepared
+      // statements (their cache's arrays are allocated up front).
+      disableEval: true,
+      maxPreparedStatements: 16,
     });
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'error';
