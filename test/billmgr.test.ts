@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createContext, type Context } from '../src/billmgr/context';
 import { ModuleError } from '../src/billmgr/errors';
 import { loadItem, loadProcessingModule, listProcessingModules } from '../src/billmgr/item';
+import { acquireLock } from '../src/billmgr/lock';
 import { createLogger } from '../src/billmgr/log';
 import { createRig, type Rig } from './support/rig';
 
@@ -99,5 +100,27 @@ describe('items', () => {
     } finally {
       fs.renameSync(`${key}.away`, key);
     }
+  });
+});
+
+describe('locks (MariaDB named locks on the run’s own connection)', () => {
+  it('a second holder waits, then hears busy; a lock dies with its connection, and assertHeld notices', async () => {
+    const log = createLogger('debug').child({ command: 'test' });
+    const [a, b] = [context(), context()];
+    const first = await acquireLock(await a.db(), 'item-424242', log, 1000);
+    await first.assertHeld();
+    const started = Date.now();
+    await rejects(acquireLock(await b.db(), 'item-424242', log, 1000), 'busy', /another pmenomssl run holds item-424242/);
+    assert.ok(Date.now() - started >= 900, 'it waited for the lock');
+    // The holder's connection dies (a killed run, a restarted server): the server drops its locks.
+    const [row] = await (await a.db()).query<{ id: number }>('SELECT CONNECTION_ID() AS id');
+    await rig.db.query(`KILL ${Number(row?.id)}`);
+    await assert.rejects(first.assertHeld(), ModuleError);
+    const second = await acquireLock(await b.db(), 'item-424242', log, 1000);
+    await second.assertHeld();
+    await second.release();
+    // Released: anyone may take it at once.
+    const third = await acquireLock(await b.db(), 'item-424242', log, 1000);
+    await third.release();
   });
 });

@@ -100,11 +100,25 @@ describe('the log', () => {
     assert.ok(lines.some((l) => l.includes(`[suspend item=${item}] mgrctl service.postsuspend`)));
   });
 
+  it('features and approver write no line at the default level; a warning of theirs is still written', async () => {
+    const before = rig.logText().length;
+    assert.equal((await rig.run(['--command', 'features'])).code, 0);
+    assert.equal((await rig.run(['--command', 'approver', '--module', '1', '--domain', 'www.example.com'])).code, 0);
+    assert.equal(rig.logText().slice(before), '', 'asked at every core start and on every order form: nothing to say');
+    const r = await rig.run(['--command', 'approver', '--module', '1', '--domain', 'www.example.com', '--intname', 'certificate-no-such']);
+    assert.equal(r.code, 0, r.stdout);
+    const added = rig.logText().slice(before).trim().split('\n');
+    assert.equal(added.length, 1, added.join('\n'));
+    assert.match(added[0]!, LOG_LINE);
+    assert.match(added[0]!, / WARN \[approver module=1\] unknown product; listing the generic approvers intname=certificate-no-such$/);
+  });
+
   it('follows etc/debug.conf', async () => {
     fs.writeFileSync(path.join(rig.root, 'etc', 'debug.conf'), 'pmenomssl 9\n');
     try {
       await rig.run(['--command', 'features']);
       assert.match(rig.logText(), / DEBUG \[features\] start/);
+      assert.match(rig.logText(), / DEBUG \[features\] done ms=\d+/);
     } finally {
       fs.rmSync(path.join(rig.root, 'etc', 'debug.conf'));
     }
@@ -181,6 +195,19 @@ describe('service commands and BILLmanager', () => {
       assert.match(e.msg, /service\.postresume returned an error/);
     } finally {
       rig.setMgrctl({ fail: {} });
+    }
+  });
+
+  it('a database that refuses the credentials is named with its error code, and the password shown nowhere', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    rig.setMgrctl({ paramlist: { DBPassword: 'Wr0ng-Db-Pa55' } });
+    try {
+      const r = await rig.run(['--command', 'suspend', '--item', String(item)]);
+      const e = assertErrorRun(r, 'billmgr', 'database');
+      assert.equal(e.value, 'ER_ACCESS_DENIED_ERROR', r.stdout);
+      assert.doesNotMatch(r.stdout + r.stderr + rig.logText(), /Wr0ng-Db-Pa55/);
+    } finally {
+      rig.setMgrctl({ paramlist: {} });
     }
   });
 

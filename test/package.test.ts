@@ -134,6 +134,14 @@ function features(exe: string, root: string, env: NodeJS.ProcessEnv = process.en
   return sh(exe, ['--command', 'features'], { env: { ...env, MGR5_ROOT: path.join(root, 'usr', 'local', 'mgr5') } });
 }
 
+/** A run that writes a log line: features logs nothing at the default level, a refused command does. */
+function unknownCommand(exe: string, root: string): Run {
+  const r = sh(exe, ['--command', 'nonsense'], { env: { ...process.env, MGR5_ROOT: path.join(root, 'usr', 'local', 'mgr5') } });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /<error type="value" object="command"/);
+  return r;
+}
+
 function assertFeatures(r: Run) {
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^<doc><itemtypes>/);
@@ -227,8 +235,9 @@ describe('pmenomssl (needs Node.js >= 20)', () => {
     assert.equal(sha256(path.join(root, BIN)), sha256(BUNDLE));
     assert.equal(sha256(path.join(root, XML)), sha256(XML_SRC));
     assertFeatures(features(path.join(root, BIN), root)); // by its shebang, node from PATH
+    unknownCommand(path.join(root, BIN), root);
     const log = path.join(billmgr.mgr5, 'var', 'pmenomssl.log');
-    assert.ok(fs.existsSync(log), 'the run wrote the log');
+    assert.match(fs.readFileSync(log, 'utf8'), /pmenomssl ERR \[nonsense\] unknown command/, 'the run wrote the log');
 
     const rm = dpkgRoot(root, '--purge', 'pmenomssl');
     assert.equal(rm.code, 0, rm.stdout + rm.stderr);
@@ -249,8 +258,9 @@ describe('pmenomssl (needs Node.js >= 20)', () => {
     assert.equal(fs.statSync(path.join(root, XML)).mode & 0o7777, 0o644);
     assert.equal(sha256(path.join(root, BIN)), sha256(BUNDLE));
     assertFeatures(features(path.join(root, BIN), root));
+    unknownCommand(path.join(root, BIN), root);
     const log = path.join(root, 'usr', 'local', 'mgr5', 'var', 'pmenomssl.log');
-    assert.ok(fs.existsSync(log));
+    assert.match(fs.readFileSync(log, 'utf8'), /pmenomssl ERR \[nonsense\] unknown command/);
     const e = rpmRoot(root, '-e', '--noscripts', 'pmenomssl');
     assert.equal(e.code, 0, e.stdout + e.stderr);
     assert.equal(fs.existsSync(path.join(root, BIN)), false);

@@ -44,7 +44,8 @@ export interface Rig {
   run(args: string[], opts?: RunOptions): Promise<RunResult>;
   calls(): MgrctlCall[];
   clearCalls(): void;
-  setMgrctl(patch: { fail?: Record<string, 'exit' | 'error' | 'hang'>; taskType?: string | null }): void;
+  /** `paramlist`: entries replaced in what paramlist answers (`{}` restores the rig's own). */
+  setMgrctl(patch: { fail?: Record<string, 'exit' | 'error' | 'hang'>; taskType?: string | null; paramlist?: Record<string, string> }): void;
   logText(): string;
   encrypt(value: string): string;
   addModule(m: { name?: string; url: string; username: string; password: string; active?: boolean; module?: string }): Promise<number>;
@@ -79,10 +80,11 @@ export async function createRig(): Promise<Rig> {
   await db.query(fs.readFileSync(path.join(FIXTURES, 'rig-extra.sql'), 'utf8'));
   await db.query("INSERT INTO itemtype (intname) VALUES ('certificate')");
 
+  // What BILLmanager's paramlist says; the socket must win over the (unreachable) host and port.
+  const paramlist: Record<string, string> = { DBHost: '192.0.2.1', DBPort: '3307', DBSocket: maria.socket, DBUser: 'billmgr', DBPassword: DB_PASSWORD, DBName: 'billmgr' };
   const config = {
     db: { socket: maria.socket, user: 'billmgr', password: DB_PASSWORD, database: 'billmgr' },
-    // What BILLmanager's paramlist says; the socket must win over the (unreachable) host and port.
-    paramlist: { DBHost: '192.0.2.1', DBPort: '3307', DBSocket: maria.socket, DBUser: 'billmgr', DBPassword: DB_PASSWORD, DBName: 'billmgr' } as Record<string, string>,
+    paramlist: { ...paramlist },
     fail: {} as Record<string, string>,
     taskType: '7' as string | null,
   };
@@ -160,6 +162,7 @@ export async function createRig(): Promise<Rig> {
     setMgrctl(patch) {
       if (patch.fail) config.fail = patch.fail;
       if (patch.taskType !== undefined) config.taskType = patch.taskType;
+      if (patch.paramlist) config.paramlist = { ...paramlist, ...patch.paramlist };
       writeConfig();
     },
     logText() {
