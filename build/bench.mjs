@@ -3,7 +3,7 @@
 //   node --import tsx build/bench.mjs [--runs N] [--warmup N] [--bin FILE] [--no-write]
 //
 // (npm run bench builds first; --bin times another build, e.g. an older one, and --no-write leaves
-// docs/bench.md alone.) Needs what the tests need: mariadbd, openssl, flock, and /usr/bin/time for
+// docs/bench.md alone.) Needs what the tests need: mariadbd and openssl, and /usr/bin/time for
 // the peak RSS.
 //
 // One run measures, alternating between them round after round (so load on the machine hits all
