@@ -24,6 +24,7 @@
 // that tells on stderr, at exit, where its time went.
 import { build, transform } from 'esbuild';
 import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -190,6 +191,30 @@ const trim = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The features document, made once here: it depends on nothing but the source (the catalogue, the
+// command list), so src/commands/features.ts prints this text and the bundle carries no XML builder
+// for it. Its own featuresXml() makes it, from a one-file bundle of that command run in this process.
+
+async function featuresDocument() {
+  const one = await build({
+    absWorkingDir: root,
+    entryPoints: [path.join(root, 'src', 'commands', 'features.ts')],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    define: { __VERSION__: JSON.stringify(pkg.version), __FEATURES_XML__: 'undefined' },
+    logLevel: 'warning',
+  });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', one.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  const xml = await mod.exports.run();
+  if (typeof xml !== 'string' || !xml.startsWith('<doc><itemtypes>')) throw new Error('features: unexpected document');
+  return xml;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Chunks
 
 const result = await build({
@@ -206,7 +231,7 @@ const result = await build({
   legalComments: 'none',
   chunkNames: '[hash]',
   entryNames: '[name]',
-  define: { __VERSION__: JSON.stringify(pkg.version) },
+  define: { __VERSION__: JSON.stringify(pkg.version), __FEATURES_XML__: JSON.stringify(await featuresDocument()) },
   plugins: [trim],
   metafile: true,
   logLevel: 'warning',

@@ -6,7 +6,6 @@ import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors'
 import type { Logger } from './billmgr/log';
 import { type Collected, collectingLogger, flushCollected, readLogLevel } from './billmgr/logline';
 import { createMgrctl } from './billmgr/mgrctl';
-import { errorXml, reportToOperation } from './billmgr/report';
 import { writeStdout } from './billmgr/stdout';
 import { ALIASES, COMMANDS, type CommandEntry } from './commands/index';
 
@@ -183,6 +182,8 @@ export async function main(argv: string[]): Promise<number> {
     log ??= (await realLogger()).child(looseBindings(argv));
     if (err.type === 'internal') log.error({ err: thrown, stack: thrown instanceof Error ? thrown.stack : undefined }, err.message);
     else log.error({ type: err.type, object: err.object, value: err.value }, err.message);
+    // The error path's own code (the XML builder with it) loads only when it is taken.
+    const { errorXml, reportToOperation } = await import('./billmgr/report');
     const xml = errorXml(err);
     await reportToOperation(err, xml, target, createMgrctl(log), log);
     writeStdout(`${xml}\n`);
@@ -193,13 +194,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+let crashed = false;
 function crash(e: unknown): void {
-  // Last resort: still XML on stdout, never a stack trace.
-  try {
-    writeStdout(`${errorXml(toModuleError(e))}\n`);
-  } finally {
-    process.exit(1);
-  }
+  // Last resort: still XML on stdout, never a stack trace; once, whatever fails after.
+  if (crashed) return;
+  crashed = true;
+  import('./billmgr/report')
+    .then(({ errorXml }) => writeStdout(`${errorXml(toModuleError(e))}\n`))
+    .catch(() => {})
+    .finally(() => process.exit(1));
 }
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);

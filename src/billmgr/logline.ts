@@ -104,7 +104,6 @@ export function readLogLevel(file = paths.debugConf()): Level {
   return any === undefined ? 'info' : mgrLevelToPino(any);
 }
 
-
 const LEVEL_VALUES: Record<Level, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 export interface Collected {

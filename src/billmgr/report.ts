@@ -5,7 +5,8 @@ import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { scrub } from './logline';
 import type { Mgrctl } from './mgrctl';
-import { buildXml, text, type XmlNode } from './xml';
+import { text, type XmlNode } from './xml';
+import { buildXml } from './xml-build';
 
 /**
  * Text for the error XML: characters XML 1.0 forbids (NUL, ESC and the other C0 controls but tab, CR

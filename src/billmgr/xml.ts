@@ -1,22 +1,9 @@
-// XML out to BILLmanager (what we print), and reading documents parsed by ./xml-parse. Apart from
-// the parser, so that a run that only prints (features, approver, any error) never loads it: the
-// builder comes from fast-xml-builder, which fast-xml-parser 5 itself re-exports as its XMLBuilder
-// (importing it through fast-xml-parser would load the parser along with it).
-import XMLBuilder from 'fast-xml-builder';
+// BILLmanager's XML as data: the document types and the helpers that read parsed documents. The
+// parser (./xml-parse) and the builder (./xml-build) are modules of their own, each loaded only by
+// the runs that need it: `features` needs neither.
 
 export type XmlNode = { [key: string]: XmlValue | undefined };
 export type XmlValue = string | XmlNode | XmlValue[];
-
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-});
-
-export function buildXml(doc: XmlNode): string {
-  return builder.build(doc) as string;
-}
 
 /** A child element's text, or undefined; an element given twice counts as its first. */
 export function text(node: XmlValue | undefined, key: string): string | undefined {

@@ -7,7 +7,8 @@ import { domainToASCII } from 'node:url';
 import { getDomain } from 'tldts-experimental';
 import type { Context } from '../billmgr/context';
 import { badValue } from '../billmgr/errors';
-import { buildXml, type XmlNode } from '../billmgr/xml';
+import type { XmlNode } from '../billmgr/xml';
+import { buildXml } from '../billmgr/xml-build';
 import { findProduct } from '../products';
 
 export const description = 'list the approver e-mail addresses for one or more domains (no ENOM call)';

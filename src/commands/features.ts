@@ -1,35 +1,13 @@
 // `features`: what BILLmanager may ask of this module (billmanager.md §3). Read at every core start.
-import { buildXml } from '../billmgr/xml';
-import { PRODUCTS, needsOrgInfo } from '../products';
-import { featureNames } from './index';
-
 export const description = 'print the features XML: item type, connection params, features and one template per ENOM product';
 
-const yes = (flag: boolean) => (flag ? 'yes' : undefined);
-
-export function featuresXml(): string {
-  return buildXml({
-    doc: {
-      itemtypes: { itemtype: { '@_name': 'certificate' } },
-      params: {
-        param: [{ '@_name': 'url' }, { '@_name': 'username' }, { '@_name': 'password', '@_crypted': 'yes' }],
-      },
-      features: { feature: featureNames().map((name) => ({ '@_name': name })) },
-      templates: {
-        template: PRODUCTS.map((p) => ({
-          // BILLmanager's C++ modules say name=, the Python ones id=: both, same value.
-          '@_name': p.code,
-          '@_id': p.code,
-          '@_wildcard': yes(p.wildcard),
-          '@_multidomain': yes(p.multidomain),
-          '@_orginfo': yes(needsOrgInfo(p)),
-          '@_www': yes(p.www),
-        })),
-      },
-    },
-  });
-}
+// The document depends on nothing but this build (the catalogue, the command list): build/bundle.mjs
+// makes it once, with lib/features-xml, and the bundle prints that text (and loads no XML builder).
+// Run from source (tests, tsx), it is made here.
+declare const __FEATURES_XML__: string | undefined;
 
 export async function run(): Promise<string> {
+  if (typeof __FEATURES_XML__ === 'string') return __FEATURES_XML__;
+  const { featuresXml } = await import('./lib/features-xml');
   return featuresXml();
 }

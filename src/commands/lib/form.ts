@@ -2,7 +2,8 @@
 // what comes back. We check the document, then add to it without re-serialising what we were given.
 import type { Context } from '../../billmgr/context';
 import { ModuleError } from '../../billmgr/errors';
-import { buildXml, child, type XmlNode } from '../../billmgr/xml';
+import { child, type XmlNode } from '../../billmgr/xml';
+import { buildXml } from '../../billmgr/xml-build';
 import { parseXml } from '../../billmgr/xml-parse';
 
 export interface Form {
