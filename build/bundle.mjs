@@ -310,7 +310,6 @@ for (const c of chunks) {
   offset += data.length;
 }
 const payload = parts.join('');
-const buildId = crypto.createHash('sha256').update(payload).digest('hex').slice(0, 16);
 
 // ---------------------------------------------------------------------------------------------
 // The loader: the one part of dist/pmenomssl that Node compiles up front.
@@ -350,10 +349,18 @@ function boot(T, N, B) {
   const env = process.env.MGR5_ROOT;
   const dir = path.join(env && env.trim() !== '' ? path.resolve(env) : '/usr/local/mgr5', 'var', 'pmenomssl', 'cache');
   const file = /^[a-z_]{1,32}$/.test(command) ? path.join(dir, `${command}.v8`) : '';
-  const KEY = `pmenomssl-cache 1 ${B} ${process.version} ${process.arch}\n`;
-  /** chunk -> { code: Buffer (V8 code cache), text: [buffer, start, end] | string (for brotli chunks) } */
+  const KEY = `pmenomssl-cache 2 ${B} ${process.version} ${process.arch}\n`;
+  // The file: KEY, an index line ([chunk, code length, text length]...), the code caches, then the
+  // texts of the compressed chunks, one after another. Those texts become one string, made on first
+  // use, and each chunk's text is a slice of it: one copy instead of one per chunk (check_connection
+  // ~2 ms less).
+  /** chunk -> { code: Buffer (V8 code cache), text: [start, end] in the texts | string (for brotli chunks) } */
   const cache = new Map();
   let stale = false;
+  let cbuf;
+  let textsAt = 0;
+  let textsEnd = 0;
+  let texts;
   if (file) {
     try {
       const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
@@ -363,14 +370,17 @@ function boot(T, N, B) {
           const buf = fs.readFileSync(fd).reverse();
           if (buf.latin1Slice(0, KEY.length) === KEY) {
             const nl = buf.indexOf(10, KEY.length);
+            const index = JSON.parse(buf.latin1Slice(KEY.length, nl));
             let at = nl + 1;
-            for (const [i, codeLength, textLength] of JSON.parse(buf.latin1Slice(KEY.length, nl))) {
-              if (!T[i] || at + codeLength + textLength > buf.length) break;
+            textsAt = at + index.reduce((n, e) => n + e[1], 0);
+            let tat = 0;
+            for (const [i, codeLength, textLength] of index) {
+              if (!T[i] || at + codeLength > textsAt || textsAt + tat + textLength > buf.length) break;
               const code = buf.subarray(at, (at += codeLength));
-              const text = textLength === T[i][3] ? [buf, at, at + textLength] : undefined;
-              cache.set(i, { code, text });
-              at += textLength;
+              cache.set(i, { code, text: textLength && textLength === T[i][3] ? [tat, tat + textLength] : undefined });
+              tat += textLength;
             }
+            [cbuf, textsEnd] = [buf, textsAt + tat];
           }
         }
       } finally {
@@ -381,18 +391,19 @@ function boot(T, N, B) {
   const save = (code) => {
     if (code !== 0 || !stale) return;
     try {
-      const blobs = [];
+      const codes = [];
+      const textBlobs = [];
       const index = [];
       // In the order this run loaded them (then the rest): the order to compile ahead in.
       for (const [i, c] of cache) {
         const bytes = c.fresh && mods[i] ? c.script.createCachedData() : c.code;
         if (!bytes) continue;
-        const text = T[i][2] === 1 ? (typeof c.text === 'string' ? Buffer.from(c.text, 'latin1') : c.text && c.text[0].subarray(c.text[1], c.text[2])) : undefined;
+        const text = T[i][2] === 1 ? (typeof c.text === 'string' ? Buffer.from(c.text, 'latin1') : c.text && cbuf.subarray(textsAt + c.text[0], textsAt + c.text[1])) : undefined;
         index.push([i, bytes.length, text ? text.length : 0]);
-        blobs.push(bytes);
-        if (text) blobs.push(text);
+        codes.push(bytes);
+        if (text) textBlobs.push(text);
       }
-      const all = Buffer.concat([Buffer.from(`${KEY}${JSON.stringify(index)}\n`, 'latin1'), ...blobs]).reverse();
+      const all = Buffer.concat([Buffer.from(`${KEY}${JSON.stringify(index)}\n`, 'latin1'), ...codes, ...textBlobs]).reverse();
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const tmp = `${file}.${process.pid}.tmp`;
       const fd = fs.openSync(tmp, 'wx', 0o600);
@@ -410,8 +421,10 @@ function boot(T, N, B) {
   const compile = (i) => {
     const c = cache.get(i) ?? {};
     let text;
-    if (c.text && typeof c.text !== 'string') text = c.text[0].latin1Slice(c.text[1], c.text[2]);
-    else {
+    if (c.text && typeof c.text !== 'string') {
+      texts ??= cbuf.latin1Slice(textsAt, textsEnd);
+      text = texts.slice(c.text[0], c.text[1]);
+    } else {
       text = unpack(i);
       if (T[i][2] === 1) stale = true;
     }
@@ -477,6 +490,8 @@ if (process.env.PMENOMSSL_TRACE) {
     console.log(`trace: chunk ${i}: ${[...new Set(ins)].join(' ')} (${c.code.length} bytes)`);
   }
 }
+// The code and the loader that reads its caches: a cache written by any other build is not used.
+const buildId = crypto.createHash('sha256').update(payload).update(bootText).digest('hex').slice(0, 16);
 const js = [
   '#!/usr/bin/env node',
   `// pmenomssl ${pkg.version} (build ${buildId}); built by build/bundle.mjs: a loader, then the code in a comment.`,
