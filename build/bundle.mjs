@@ -445,7 +445,7 @@ function boot(T, N, B) {
     script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, __filename, __dirname);
     return m.exports;
   };
-  // While the command waits (for flock, mgrctl, the database, ENOM), compile the chunks its last
+  // While the command waits (for mgrctl, the database, ENOM), compile the chunks its last
   // runs went on to load (mysql2, say), one per turn of the event loop; running them stays where
   // the code requires them.
   const ahead = () => {

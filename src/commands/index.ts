@@ -1,6 +1,6 @@
 // The BILLmanager commands (billmanager.md §2): what each needs, whether it is advertised, and where
-// its code is. A command's file is loaded only when it runs (esbuild turns each import() into a lazy
-// initialiser inside the one-file bundle), so `features` never pays for mysql2 or undici.
+// its code is. A command's file is loaded only when it runs (each import() is a chunk of the bundle
+// that build/bundle.mjs compiles on first use), so `features` never pays for mysql2 or the ENOM client.
 import type { Context } from '../billmgr/context';
 
 /** Options a command cannot run without; the CLI checks them before loading anything else. */

@@ -106,7 +106,7 @@ export async function createRig(): Promise<Rig> {
     run(args, opts = {}) {
       return new Promise((resolve) => {
         const started = Date.now();
-        // Its own process group, so a kill takes its children (mgrctl, flock) with it.
+        // Its own process group, so a kill takes its children (mgrctl) with it.
         const child = spawn(BINARY, args, {
           env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MGR5_ROOT: root, ...opts.env },
           stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
