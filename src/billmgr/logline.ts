@@ -11,6 +11,18 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 /** Bindings printed first, in this order, so every line says which run and which object it is about. */
 const CONTEXT_KEYS = ['command', 'item', 'module', 'runningoperation'];
 
+/** Keys whose values never reach the log, wherever they sit in a logged object. */
+const SECRET_KEYS = new Set(['pw', 'password', 'passwd', 'DBPassword', 'pkey', 'privateKey', 'private_key', 'CryptKeyValue']);
+
+/** A logged value with the values of secret keys replaced, at any depth. */
+function censor(v: unknown, depth = 0): unknown {
+  if (v === null || typeof v !== 'object' || depth > 8) return v;
+  if (Array.isArray(v)) return v.map((x) => censor(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEYS.has(k) ? '[redacted]' : censor(x, depth + 1);
+  return out;
+}
+
 // Values learnt at run time (the ENOM password, the database password) that must be scrubbed from
 // any text, whatever key or message carries them.
 const secretValues = new Set<string>();
@@ -59,8 +71,9 @@ export function formatLine(json: string, now = new Date()): string {
   const level = LEVEL_NAMES[Number(rec.level)] ?? 'INFO';
   const ctx = CONTEXT_KEYS.filter((k) => rec[k] !== undefined).map((k) => (k === 'command' ? String(rec[k]) : `${k}=${formatValue(rec[k])}`));
   const extras: string[] = [];
-  for (const [k, v] of Object.entries(rec)) {
-    if (k === 'level' || k === 'msg' || k === 'time' || CONTEXT_KEYS.includes(k) || v === undefined) continue;
+  for (const [k, raw] of Object.entries(rec)) {
+    if (k === 'level' || k === 'msg' || k === 'time' || CONTEXT_KEYS.includes(k) || raw === undefined) continue;
+    const v = SECRET_KEYS.has(k) ? '[redacted]' : censor(raw);
     if (k === 'err' && v && typeof v === 'object') {
       const e = v as { type?: string; message?: string; code?: string };
       extras.push(`err=${formatValue(`${e.type ?? 'Error'}${e.code ? `(${e.code})` : ''}: ${e.message ?? ''}`)}`);

@@ -42,8 +42,10 @@ describe('secrets never reach the log', () => {
   it('redacts secret keys at any depth the logger knows', () => {
     const { log, lines } = memoryLogger();
     log.info({ pw: 'hunter2-pw', password: 'hunter2-pass', params: { pw: 'nested-pw', DBPassword: 'db-secret' } }, 'call');
+    log.child({ module: 3 }).warn({ request: { form: { fields: [{ privateKey: 'deep-key' }], password: 'deep-pass' } } }, 'deeper');
     const text = lines.join('');
-    for (const s of ['hunter2-pw', 'hunter2-pass', 'nested-pw', 'db-secret']) assert.ok(!text.includes(s), `${s} leaked: ${text}`);
+    for (const s of ['hunter2-pw', 'hunter2-pass', 'nested-pw', 'db-secret', 'deep-key', 'deep-pass']) assert.ok(!text.includes(s), `${s} leaked: ${text}`);
+    assert.match(text, /request=\{"form":\{"fields":\[\{"privateKey":"\[redacted\]"\}\],"password":"\[redacted\]"\}\}/);
     assert.match(text, /\[redacted\]/);
   });
 
