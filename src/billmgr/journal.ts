@@ -4,7 +4,7 @@
 // (item, operation); it is removed once BILLmanager holds the outcome, so the journal stays small.
 import fs from 'node:fs';
 import path from 'node:path';
-import { stateDir } from './lock';
+import { paths } from './paths';
 
 export type IntentOp = 'open' | 'prolong';
 
@@ -18,6 +18,13 @@ export interface Intent {
   since: string;
   certId?: number;
   orderId?: number;
+}
+
+/** $MGR5_ROOT/var/pmenomssl/, the module's own state, made private on first use. */
+function stateDir(): string {
+  const dir = path.join(paths.varDir(), 'pmenomssl');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }
 
 const fileOf = (item: number, op: IntentOp) => path.join(stateDir(), `intent-${item}-${op}.json`);

@@ -3,25 +3,15 @@
 // (SIGKILL included) never leaves a stale lock behind; and taking one is a query, not a process (the
 // flock(1) child this replaced cost ~27 ms of every item command). Names are per database, so two
 // BILLmanager installations on one MariaDB server never wait on each other.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Db } from './db';
 import { ModuleError } from './errors';
 import type { Logger } from './log';
-import { paths } from './paths';
 
 export interface Lock {
   /** Gives the lock back (ending the connection does too). */
   release(): Promise<void>;
   /** Throws unless this run still holds the lock: asked right before money is spent, since a lost database connection loses the lock with it. */
   assertHeld(): Promise<void>;
-}
-
-/** The directory of the module's own state (intents, code cache), made private on first use. */
-export function stateDir(): string {
-  const dir = path.join(paths.varDir(), 'pmenomssl');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
 }
 
 // MariaDB lock names are at most 64 characters; the database name is last, so a long one is cut, not the lock's.
