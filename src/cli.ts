@@ -190,7 +190,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await close().catch(() => {});
-    if (collected.length) flushCollected(collected, await realLogger());
+    // After the document is out: a log that cannot be written must not add a second one.
+    if (collected.length) {
+      await realLogger()
+        .then((real) => flushCollected(collected, real))
+        .catch((e: unknown) => process.stderr.write(`pmenomssl: could not write the log: ${e instanceof Error ? e.message : String(e)}\n`));
+    }
   }
 }
 

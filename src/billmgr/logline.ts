@@ -66,7 +66,8 @@ export function formatLine(json: string, now = new Date()): string {
   try {
     rec = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return `${formatTime(now)} [${process.pid}] ${MODULE_NAME} INFO ${scrub(json.trim())}\n`;
+    // pino writes JSON; anything else is not shown: secret keys are censored in the parsed record.
+    return `${formatTime(now)} [${process.pid}] ${MODULE_NAME} WARN unreadable log record (${json.length} characters) left out\n`;
   }
   const level = LEVEL_NAMES[Number(rec.level)] ?? 'INFO';
   const ctx = CONTEXT_KEYS.filter((k) => rec[k] !== undefined).map((k) => (k === 'command' ? String(rec[k]) : `${k}=${formatValue(rec[k])}`));

@@ -151,9 +151,6 @@ export class EnomClient {
     }
   }
 
-  /** Nothing to close: every call has its own connection, closed when the call ends. Kept so callers need not know. */
-  async close(): Promise<void> {}
-
   #form(command: string, params: EnomParams): string {
     const form = new URLSearchParams({ command, uid: this.uid, pw: this.#pw, responsetype: 'xml' });
     for (const [k, v] of Object.entries(params)) {

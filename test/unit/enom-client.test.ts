@@ -30,7 +30,6 @@ const log = pino(
 );
 /** every error any test saw, checked at the end for the password */
 const seenErrors: unknown[] = [];
-const clients: EnomClient[] = [];
 
 let sim: EnomSim;
 let tlsSim: EnomSim;
@@ -45,7 +44,6 @@ function mk(over: Partial<EnomClientOptions> = {}): EnomClient {
     retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
     ...over,
   });
-  clients.push(c);
   return c;
 }
 
@@ -78,7 +76,6 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
   await sim.close();
   await tlsSim.close();
 });

@@ -60,6 +60,12 @@ describe('secrets never reach the log', () => {
     assert.match(text, /\[private key removed\]/);
   });
 
+  it('a record that is not JSON is left out, not printed around the censoring', () => {
+    const line = formatLine('{"password":"unregistered-secret", not json');
+    assert.ok(!line.includes('unregistered-secret'), line);
+    assert.match(line, / WARN unreadable log record \(\d+ characters\) left out\n$/);
+  });
+
   it('removes registered secret values in every encoding, wherever they appear', () => {
     registerSecret('S3cr3t-Pa55&word');
     const { log, lines } = memoryLogger();

@@ -20,7 +20,7 @@ const NETWORK_WHAT: Record<string, string> = {
   other: 'network failure',
 };
 
-/** An ENOM client for these settings; the caller closes it (ctx.close() does, via onClose). */
+/** An ENOM client for these settings (each call has a connection of its own: nothing to close). */
 export function enomClient(ctx: Context, c: Connection): EnomClient {
   registerSecret(c.password);
   let client: EnomClient;
@@ -29,7 +29,6 @@ export function enomClient(ctx: Context, c: Connection): EnomClient {
   } catch (e) {
     throw toModuleError(e);
   }
-  ctx.onClose(() => client.close());
   return client;
 }
 
