@@ -70,24 +70,6 @@ const LAZY = {
     word: ['childProcess', 4],
     edits: [["const childProcess = require('node:child_process');\n", "const childProcess = { get spawn() { return require('node:child_process').spawn; } };\n"]],
   },
-  // worker_threads: pino asks isMainThread only for asynchronous destinations (ours is sync).
-  'pino/lib/tools.js': {
-    word: ['isMainThread', 2],
-    edits: [
-      ["const { isMainThread } = require('worker_threads')\n", ''],
-      ['if (!opts.sync && isMainThread) {', "if (!opts.sync && require('worker_threads').isMainThread) {"],
-    ],
-  },
-  // thread-stream (worker_threads, assert) and module serve pino.transport(), never used here.
-  'pino/lib/transport.js': {
-    word: ['ThreadStream', 2],
-    edits: [
-      ["const ThreadStream = require('thread-stream')\n", ''],
-      ['const stream = new ThreadStream({', "const stream = new (require('thread-stream'))({"],
-      ["const { createRequire } = require('module')\n", ''],
-      ['fixTarget = createRequire(context).resolve(origin)', "fixTarget = require('module').createRequire(context).resolve(origin)"],
-    ],
-  },
 };
 
 // tls: mysql2 speaks TLS to the database only when the connection asks for ssl; src/billmgr/db.ts
@@ -148,20 +130,6 @@ LAZY['long/umd/index.js'] = {
   edits: [['      wasm = new WebAssembly.Instance(\n', '      if (false) wasm = new WebAssembly.Instance(\n']],
 };
 
-// assert: dependencies (sonic-boom, mysql2's) call assert(value) in their everyday paths, and loading
-// node:assert sets up process.stderr (internal/util/colors: ~5 ms on a pipe). This assert loads the
-// real one only when an assertion fails (or a member of it is asked for) and hands it the same
-// arguments: the same result, the same error.
-const LAZY_ASSERT = [
-  "'use strict';",
-  'let real;',
-  "const load = () => (real ??= require('node:assert'));",
-  'function assert(...args) {',
-  '  if (!args[0]) load()(...args);',
-  '}',
-  'module.exports = new Proxy(assert, { get: (t, k) => (Object.hasOwn(t, k) ? t[k] : load()[k]) });',
-].join('\n');
-
 const trimmed = new Set();
 const trim = {
   name: 'pmenomssl-trim',
@@ -170,8 +138,6 @@ const trim = {
       b.onResolve({ filter: spec }, (a) => (importer.test(a.importer) ? (trimmed.add(why), { path: a.path, namespace: `trim-${why.replace(/ /g, '-')}` }) : undefined));
       b.onLoad({ filter: /.*/, namespace: `trim-${why.replace(/ /g, '-')}` }, (a) => ({ contents: text(a.path), loader: 'js', resolveDir: root }));
     }
-    b.onResolve({ filter: /^(node:)?assert$/ }, (a) => (a.importer.includes(`${path.sep}node_modules${path.sep}`) ? { path: 'assert', namespace: 'lazy-assert' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({ contents: LAZY_ASSERT, loader: 'js' }));
     b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, (a) => {
       const rel = a.path.slice(a.path.lastIndexOf(`${path.sep}node_modules${path.sep}`) + 14).split(path.sep).join('/');
       if (LAZY_TABLES.includes(rel)) {

@@ -3,8 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { createContext, type Options } from './billmgr/context';
 import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors';
-import type { Logger } from './billmgr/log';
-import { type Collected, collectingLogger, flushCollected, readLogLevel } from './billmgr/logline';
+import { createLogger, type Logger } from './billmgr/log';
+import { readLogLevel } from './billmgr/logline';
 import { createMgrctl } from './billmgr/mgrctl';
 import { writeStdout } from './billmgr/stdout';
 import { ALIASES, COMMANDS, type CommandEntry } from './commands/index';
@@ -136,23 +136,18 @@ export async function main(argv: string[]): Promise<number> {
   let log: Logger | undefined;
   let target: { command: string; item?: number; runningoperation?: number } = { command: '' };
   let close = async () => {};
-  // pino loads on first need: at once for most commands; for the quiet ones (features, approver,
-  // which write no line at the default level) only if a line their collecting logger kept must be
-  // written, when the run ends.
-  const level = readLogLevel();
-  const collected: Collected[] = [];
-  let pinoLog: Logger | undefined;
-  const realLogger = async () => (pinoLog ??= (await import('./billmgr/log')).createLogger(level));
+  // The log file opens on the first line written: the quiet commands (features, approver), which
+  // write none at the default level, never touch it.
+  const root = createLogger(readLogLevel());
   try {
     const parsed = await parseArgv(argv).catch(async (e: unknown) => {
-      log = (await realLogger()).child(looseBindings(argv));
+      log = root.child(looseBindings(argv));
       throw e;
     });
     if (parsed === 'exit') return 0;
     const { command, opts, unknown } = parsed;
     target = { command, item: opts.item, runningoperation: opts.runningoperation };
-    const quiet = lookupCommand(command)?.quiet === true;
-    log = (quiet ? collectingLogger(level, collected) : await realLogger()).child(bindingsFor(command, opts));
+    log = root.child(bindingsFor(command, opts));
     if (unknown.length) log.warn({ ignored: unknown.slice(0, 20).join(' ').slice(0, 500) }, 'ignoring unknown command-line arguments');
     const entry = findCommand(command);
     for (const need of entry.needs) if (opts[need] === undefined) throw missing(need, `--command ${command} needs --${need}`);
@@ -179,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (thrown) {
     const err = toModuleError(thrown);
-    log ??= (await realLogger()).child(looseBindings(argv));
+    log ??= root.child(looseBindings(argv));
     if (err.type === 'internal') log.error({ err: thrown, stack: thrown instanceof Error ? thrown.stack : undefined }, err.message);
     else log.error({ type: err.type, object: err.object, value: err.value }, err.message);
     // The error path's own code (the XML builder with it) loads only when it is taken.
@@ -190,12 +185,6 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await close().catch(() => {});
-    // After the document is out: a log that cannot be written must not add a second one.
-    if (collected.length) {
-      await realLogger()
-        .then((real) => flushCollected(collected, real))
-        .catch((e: unknown) => process.stderr.write(`pmenomssl: could not write the log: ${e instanceof Error ? e.message : String(e)}\n`));
-    }
   }
 }
 

@@ -1,12 +1,12 @@
-// What a line of the module's log looks like and may contain, without pino: the mgr5 line format,
-// the secrets scrubbed from every line, the level from etc/debug.conf, and a logger that only
-// collects lines. pino itself (./log) loads only for a run that writes a line, so `features` and
-// `approver`, which write none at the default level, never load it.
+// What a line of the module's log looks like and may contain: the mgr5 line format, the secrets
+// scrubbed from every line, and the level from etc/debug.conf.
 import fs from 'node:fs';
-import type { Level, Logger } from 'pino';
 import { MODULE_NAME, paths } from './paths';
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERR', 60: 'CRIT' };
+export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export const LEVEL_VALUES: Record<Level, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+/** As mgr5 logs name them. */
+const LEVEL_NAMES: Record<Level, string> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERR', fatal: 'CRIT' };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Bindings printed first, in this order, so every line says which run and which object it is about. */
 const CONTEXT_KEYS = ['command', 'item', 'module', 'runningoperation'];
@@ -14,9 +14,16 @@ const CONTEXT_KEYS = ['command', 'item', 'module', 'runningoperation'];
 /** Keys whose values never reach the log, wherever they sit in a logged object. */
 const SECRET_KEYS = new Set(['pw', 'password', 'passwd', 'DBPassword', 'pkey', 'privateKey', 'private_key', 'CryptKeyValue']);
 
+/** An error as one line says it: its name, its code if any, its message (never its stack). */
+function describeError(e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return `${e.name || 'Error'}${code ? `(${String(code)})` : ''}: ${e.message}`;
+}
+
 /** A logged value with the values of secret keys replaced, at any depth. */
 function censor(v: unknown, depth = 0): unknown {
-  if (v === null || typeof v !== 'object' || depth > 8) return v;
+  if (v instanceof Error) return describeError(v);
+  if (v === null || typeof v !== 'object' || depth > 8) return typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol' ? String(v) : v;
   if (Array.isArray(v)) return v.map((x) => censor(x, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEYS.has(k) ? '[redacted]' : censor(x, depth + 1);
@@ -56,44 +63,45 @@ export function formatTime(d: Date): string {
 
 function formatValue(v: unknown): string {
   if (typeof v === 'string') return /^[^\s"=]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
-  if (v instanceof Object) return JSON.stringify(v);
+  if (v instanceof Object) {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return '"[unprintable]"';
+    }
+  }
   return String(v);
 }
 
-/** One pino JSON record → one mgr5 log line. Exported for tests. */
-export function formatLine(json: string, now = new Date()): string {
-  let rec: Record<string, unknown>;
-  try {
-    rec = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    // pino writes JSON; anything else is not shown: secret keys are censored in the parsed record.
-    return `${formatTime(now)} [${process.pid}] ${MODULE_NAME} WARN unreadable log record (${json.length} characters) left out\n`;
-  }
-  const level = LEVEL_NAMES[Number(rec.level)] ?? 'INFO';
-  const ctx = CONTEXT_KEYS.filter((k) => rec[k] !== undefined).map((k) => (k === 'command' ? String(rec[k]) : `${k}=${formatValue(rec[k])}`));
+/** One log call: its level, the context of its logger, the fields and message it was given. */
+export interface LogRecord {
+  level: Level;
+  bindings: Record<string, unknown>;
+  fields?: Record<string, unknown>;
+  msg: string;
+}
+
+/** One log call → one mgr5 log line. */
+export function formatRecord(rec: LogRecord, now = new Date()): string {
+  const all: Record<string, unknown> = { ...rec.bindings, ...rec.fields };
+  const ctx = CONTEXT_KEYS.filter((k) => all[k] !== undefined).map((k) => (k === 'command' ? String(all[k]) : `${k}=${formatValue(censor(all[k]))}`));
   const extras: string[] = [];
-  for (const [k, raw] of Object.entries(rec)) {
-    if (k === 'level' || k === 'msg' || k === 'time' || CONTEXT_KEYS.includes(k) || raw === undefined) continue;
-    const v = SECRET_KEYS.has(k) ? '[redacted]' : censor(raw);
-    if (k === 'err' && v && typeof v === 'object') {
-      const e = v as { type?: string; message?: string; code?: string };
-      extras.push(`err=${formatValue(`${e.type ?? 'Error'}${e.code ? `(${e.code})` : ''}: ${e.message ?? ''}`)}`);
-      continue;
-    }
-    extras.push(`${k}=${formatValue(v)}`);
+  for (const [k, raw] of Object.entries(all)) {
+    if (CONTEXT_KEYS.includes(k) || raw === undefined) continue;
+    extras.push(`${k}=${formatValue(SECRET_KEYS.has(k) ? '[redacted]' : censor(raw))}`);
   }
   const head = ctx.length ? `[${ctx.join(' ')}] ` : '';
-  const body = `${head}${String(rec.msg ?? '')}${extras.length ? ' ' + extras.join(' ') : ''}`;
+  const body = `${head}${String(rec.msg)}${extras.length ? ' ' + extras.join(' ') : ''}`;
   // One event, one line: a newline in a message (say from an ENOM error text) must not forge a line,
   // nor a carriage return or a terminal escape sequence rewrite what an admin's terminal shows.
   const safe = scrub(body)
     .replace(/\r?\n/g, '\\n')
     .replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `${formatTime(now)} [${process.pid}] ${MODULE_NAME} ${level} ${safe}\n`;
+  return `${formatTime(now)} [${process.pid}] ${MODULE_NAME} ${LEVEL_NAMES[rec.level]} ${safe}\n`;
 }
 
 /** mgr levels (etc/debug.conf): 9 debug, 6 extinfo, 5 info, 4 warning, 3 error, 2 critical. */
-export function mgrLevelToPino(n: number): Level {
+export function mgrLevelToLevel(n: number): Level {
   if (n >= 7) return 'debug';
   if (n >= 5) return 'info';
   if (n === 4) return 'warn';
@@ -112,45 +120,8 @@ export function readLogLevel(file = paths.debugConf()): Level {
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*(\S+)\s+(\d+)\s*$/.exec(line);
     if (!m) continue;
-    if (m[1] === MODULE_NAME) return mgrLevelToPino(Number(m[2]));
+    if (m[1] === MODULE_NAME) return mgrLevelToLevel(Number(m[2]));
     if (m[1] === '*') any = Number(m[2]);
   }
-  return any === undefined ? 'info' : mgrLevelToPino(any);
-}
-
-const LEVEL_VALUES: Record<Level, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
-
-export interface Collected {
-  level: Level;
-  bindings: Record<string, unknown>;
-  args: [unknown, string?] | [string];
-}
-
-/**
- * A logger that keeps the lines its level lets through, to be written by pino when the run ends
- * (`flush`). For the read-only commands that write nothing at the default level: they then never
- * load pino at all. The pino Logger methods the code uses: child, the six levels, isLevelEnabled.
- */
-export function collectingLogger(level: Level, out: Collected[] = [], bindings: Record<string, unknown> = {}): Logger {
-  const min = LEVEL_VALUES[level];
-  const at = (l: Level) => (...args: [unknown, string?] | [string]) => {
-    if (LEVEL_VALUES[l] >= min) out.push({ level: l, bindings, args });
-  };
-  const log = {
-    level,
-    child: (more: Record<string, unknown>) => collectingLogger(level, out, { ...bindings, ...more }),
-    isLevelEnabled: (l: Level) => LEVEL_VALUES[l] >= min,
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-  };
-  return log as unknown as Logger;
-}
-
-/** Writes what a collecting logger kept through a real one. */
-export function flushCollected(lines: Collected[], real: Logger): void {
-  for (const { level, bindings, args } of lines.splice(0)) (real.child(bindings)[level] as (...a: unknown[]) => void)(...args);
+  return any === undefined ? 'info' : mgrLevelToLevel(any);
 }

@@ -20,7 +20,8 @@ export interface CommandEntry {
   feature?: boolean;
   /**
    * Read-only and asked often (features at every core start, approver on every order form): its
-   * success is logged at debug level, so at the default level it writes no line and never loads pino.
+   * success is logged at debug level, so at the default level it writes no line (the log file is not
+   * even opened).
    */
   quiet?: boolean;
   load: () => Promise<CommandModule>;

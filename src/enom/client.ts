@@ -6,10 +6,19 @@
 // compiled on every start); docs/bench.md has the measurement. One POST per call needs nothing it adds.
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
 import { type Envelope, decodeBody, parseEnvelope } from './envelope';
 import { EnomError, type NetworkCause, classifyNetwork } from './errors';
 import { type Redactor, makeRedactor, shortenPems, snippet } from './redact';
+
+type LogFn = { (msg: string): void; (fields: object, msg?: string): void };
+/** What the client logs through: any logger with these levels (BILLmanager's log, a test's). */
+export interface EnomLogger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  isLevelEnabled(level: 'debug'): boolean;
+}
 
 export interface EnomTimeouts {
   /** TCP + TLS connect, DNS included. Default 10 s. */
@@ -32,7 +41,7 @@ export interface EnomClientOptions {
   uid: string;
   /** password or API token: never logged, never in a URL, never in an error */
   pw: string;
-  log: Logger;
+  log: EnomLogger;
   timeouts?: EnomTimeouts;
   retry?: EnomRetry;
   /** bodies beyond this are refused mid-stream. Default 8 MiB. */
@@ -65,7 +74,7 @@ export class EnomClient {
   readonly host: string;
   readonly uid: string;
   readonly #pw: string;
-  readonly #log: Logger;
+  readonly #log: EnomLogger;
   readonly #redact: Redactor;
   readonly #connectMs: number;
   readonly #responseMs: number;

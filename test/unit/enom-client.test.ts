@@ -3,14 +3,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import pino from 'pino';
 import { EnomClient, type EnomClientOptions, createEnomClient } from '../../src/enom/client';
 import { certConfigureCert, certPurchaseCert, getBalance, purchaseServices } from '../../src/enom/commands';
 import { EnomError, type EnomErrorKind } from '../../src/enom/errors';
 import { type EnomSim, makeCsr, startEnomSim } from '../support/enom-sim';
+import { rawLogger } from '../support/raw-logger';
 
 const UID = 'resellid';
 /** short enough for fast hang tests, long enough for a loaded CI machine */
@@ -19,15 +18,7 @@ const PW = 'S3cr3t-Pa55&word';
 const PW_FORMS = [PW, encodeURIComponent(PW), new URLSearchParams({ pw: PW }).toString().slice(3), PW.replace('&', '&amp;'), 'S3cr3t'];
 
 const logLines: string[] = [];
-const log = pino(
-  { level: 'debug' },
-  new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(chunk.toString());
-      cb();
-    },
-  }),
-);
+const log = rawLogger(logLines);
 /** every error any test saw, checked at the end for the password */
 const seenErrors: unknown[] = [];
 

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { type EnomClient, createEnomClient } from '../../src/enom/client';
 import {
   type EnomContact,
@@ -26,10 +25,11 @@ import {
 import { EnomError } from '../../src/enom/errors';
 import { isoDate } from '../../src/enom/types';
 import { type EnomSim, makeCsr, startEnomSim } from '../support/enom-sim';
+import { rawLogger } from '../support/raw-logger';
 
 const UID = 'resellid';
 const PW = 'S3cr3t-Pa55&word';
-const log = pino({ level: 'silent' });
+const log = rawLogger(null);
 
 let sim: EnomSim;
 let client: EnomClient;

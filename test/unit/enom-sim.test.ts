@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { createEnomClient } from '../../src/enom/client';
 import { getBalance } from '../../src/enom/commands';
 import { EnomError } from '../../src/enom/errors';
 import { readEnvelope } from '../../src/enom/envelope';
 import { type EnomSim, startEnomSim } from '../support/enom-sim';
+import { rawLogger } from '../support/raw-logger';
 
 const PW = 'S3cr3t-Pa55&word';
 let sim: EnomSim;
@@ -77,7 +77,7 @@ describe('ENOM simulator', () => {
   });
 
   test('a failure for N calls, then normal again', async () => {
-    const client = createEnomClient({ url: sim.url, uid: 'resellid', pw: PW, log: pino({ level: 'silent' }), retry: { attempts: 1 } });
+    const client = createEnomClient({ url: sim.url, uid: 'resellid', pw: PW, log: rawLogger(null), retry: { attempts: 1 } });
     sim.fail('GetBalance', 'bad_login', { times: 2 });
     await assert.rejects(getBalance(client), (e: EnomError) => e.kind === 'auth');
     await assert.rejects(getBalance(client), (e: EnomError) => e.kind === 'auth');
@@ -87,7 +87,7 @@ describe('ENOM simulator', () => {
   test("the simulator's close() ends hung requests promptly", async () => {
     const other = await startEnomSim({ pw: PW });
     other.fail('*', 'hang');
-    const client = createEnomClient({ url: other.url, uid: 'resellid', pw: PW, log: pino({ level: 'silent' }), timeouts: { responseMs: 30_000 }, retry: { attempts: 1 } });
+    const client = createEnomClient({ url: other.url, uid: 'resellid', pw: PW, log: rawLogger(null), timeouts: { responseMs: 30_000 }, retry: { attempts: 1 } });
     const pending = getBalance(client).then(
       () => assert.fail('should not answer'),
       (e: unknown) => e,

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../src/billmgr/log';
-import { formatLine, formatTime, readLogLevel, registerSecret, scrub } from '../../src/billmgr/logline';
+import { createLogger, fileDestination } from '../../src/billmgr/log';
+import { formatRecord, formatTime, readLogLevel, registerSecret, scrub } from '../../src/billmgr/logline';
 
 function memoryLogger(level: 'debug' | 'info' = 'debug') {
   const lines: string[] = [];
@@ -28,13 +28,13 @@ describe('log line format', () => {
   });
 
   it('keeps one event on one line even when a message has newlines', () => {
-    const out = formatLine(JSON.stringify({ level: 50, msg: 'first\nNov 27 12:00:00 [1] pmenomssl INFO forged' }));
+    const out = formatRecord({ level: 'error', bindings: {}, msg: 'first\nNov 27 12:00:00 [1] pmenomssl INFO forged' });
     assert.equal(out.split('\n').length, 2);
     assert.match(out, / ERR first\\nNov 27/);
   });
 
   it('quotes values with spaces', () => {
-    assert.match(formatLine(JSON.stringify({ level: 30, msg: 'm', why: 'two words' })), /why="two words"/);
+    assert.match(formatRecord({ level: 'info', bindings: {}, fields: { why: 'two words' }, msg: 'm' }), /why="two words"/);
   });
 });
 
@@ -60,10 +60,24 @@ describe('secrets never reach the log', () => {
     assert.match(text, /\[private key removed\]/);
   });
 
-  it('a record that is not JSON is left out, not printed around the censoring', () => {
-    const line = formatLine('{"password":"unregistered-secret", not json');
-    assert.ok(!line.includes('unregistered-secret'), line);
-    assert.match(line, / WARN unreadable log record \(\d+ characters\) left out\n$/);
+  it('an error is its name, code and message; a value JSON cannot show does not break the line', () => {
+    const { log, lines } = memoryLogger();
+    const err = Object.assign(new Error('connect refused'), { code: 'ECONNREFUSED' });
+    const loop: Record<string, unknown> = { password: 'loop-secret' };
+    loop.self = loop;
+    log.error({ err, nested: { cause: new TypeError('bad') }, loop, big: 10n }, 'failed');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, / ERR failed err="Error\(ECONNREFUSED\): connect refused" nested=\{"cause":"TypeError: bad"\} loop=/);
+    assert.match(lines[0]!, / big=10\n$/);
+    assert.ok(!lines[0]!.includes('loop-secret'), lines[0]);
+  });
+
+  it('a log that cannot be opened or written does not fail the command', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmenomssl-log-'));
+    fs.mkdirSync(path.join(dir, 'pmenomssl.log')); // a directory where the file should be: open fails
+    assert.doesNotThrow(() => createLogger('info', fileDestination(path.join(dir, 'pmenomssl.log'))).info('cannot open'));
+    // /dev/full opens, and every write to it fails with ENOSPC, as a full disk does
+    if (fs.existsSync('/dev/full')) assert.doesNotThrow(() => createLogger('info', fileDestination('/dev/full')).info('cannot write'));
   });
 
   it('removes registered secret values in every encoding, wherever they appear', () => {
