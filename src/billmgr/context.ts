@@ -91,15 +91,19 @@ export function createContext(command: string, opts: Options, log: Logger): Cont
     mgrctl,
     paramlist() {
       paramlist ??= (async () => {
+        const answer = mgrctl('paramlist');
         const { parseParamlist } = await import('./db');
-        return parseParamlist(await mgrctl('paramlist'));
+        return parseParamlist(await answer);
       })();
       return paramlist;
     },
     db() {
       db ??= (async () => {
-        const { connectDb } = await import('./db');
-        return connectDb(await ctx.paramlist(), log);
+        // The child process first, then mysql2 loads while it runs (a real mgrctl takes tens of ms).
+        const list = ctx.paramlist();
+        const { connectDb, loadDriver } = await import('./db');
+        loadDriver().catch(() => {}); // a failure to load surfaces in connectDb
+        return connectDb(await list, log);
       })();
       return db;
     },

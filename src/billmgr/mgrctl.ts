@@ -17,14 +17,17 @@ function shorten(v: string): string {
 
 export function createMgrctl(log: Logger): Mgrctl {
   return async (func, params = {}) => {
-    // child_process (with net and stream behind it, ~8 ms) and the XML parser load only when mgrctl really runs.
-    const [{ execFile }, { parseXml }] = await Promise.all([import('node:child_process'), import('./xml-parse')]);
+    // child_process (with net and stream behind it, ~8 ms) and the XML parser load only when mgrctl
+    // really runs; the parser while the child runs (it is first needed for the answer).
+    const { execFile } = await import('node:child_process');
+    const parser = import('./xml-parse');
+    parser.catch(() => {}); // awaited (and its failure reported) where the answer is read
     const args = ['-m', 'billmgr', '-o', 'xml', func];
     for (const [k, v] of Object.entries(params)) if (v !== undefined) args.push(`${k}=${v}`);
     const started = Date.now();
     const shown = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, shorten(String(v))]));
     return new Promise<XmlNode>((resolve, reject) => {
-      execFile(paths.mgrctl(), args, { timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT, encoding: 'utf8' }, (err, stdout, stderr) => {
+      execFile(paths.mgrctl(), args, { timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT, encoding: 'utf8' }, async (err, stdout, stderr) => {
         const ms = Date.now() - started;
         if (err) {
           const how = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${paths.mgrctl()} not found` : err.killed ? `timed out after ${TIMEOUT_MS} ms` : `exit ${err.code ?? '?'}`;
@@ -34,6 +37,7 @@ export function createMgrctl(log: Logger): Mgrctl {
         }
         let doc: XmlNode;
         try {
+          const { parseXml } = await parser;
           doc = parseXml(stdout.trim() === '' ? '<doc/>' : stdout, `mgrctl ${func}`, MAX_OUTPUT);
         } catch (e) {
           log.error({ func, ms, stdout: shorten(stdout) }, `mgrctl ${func} answered with something that is not XML`);
