@@ -20,7 +20,6 @@ type LogFn = {
 
 /** What the code logs through: the six levels, child loggers that add context, the level test. */
 export interface Logger {
-  readonly level: Level | 'silent';
   child(bindings: Record<string, unknown>): Logger;
   isLevelEnabled(level: Level): boolean;
   trace: LogFn;
@@ -64,8 +63,8 @@ export function fileDestination(file = paths.log()): LogDestination {
   };
 }
 
-export function createLogger(level: Level | 'silent', dest: LogDestination = fileDestination()): Logger {
-  const min = level === 'silent' ? Infinity : LEVEL_VALUES[level];
+export function createLogger(level: Level, dest: LogDestination = fileDestination()): Logger {
+  const min = LEVEL_VALUES[level];
   const make = (bindings: Record<string, unknown>): Logger => {
     const at =
       (l: Level): LogFn =>
@@ -75,7 +74,6 @@ export function createLogger(level: Level | 'silent', dest: LogDestination = fil
         dest.write(formatRecord(rec));
       };
     return {
-      level,
       child: (more) => make({ ...bindings, ...more }),
       isLevelEnabled: (l) => LEVEL_VALUES[l] >= min,
       trace: at('trace'),
