@@ -87,6 +87,15 @@ LAZY['mysql2/lib/auth_plugins/sha256_password.js'] = {
   ],
 };
 
+// mysql2 tries `require('cardinal')` at load (it colours SQL in the debug output of its `debug`
+// option, which db.ts never sets): a search of every node_modules from the installed file up to /,
+// and of ~/.node_modules, on every run, ending in a MODULE_NOT_FOUND error, or worse, in loading
+// whatever a `cardinal` package lying on the host holds. It takes its no-cardinal path at once.
+LAZY['mysql2/lib/helpers.js'] = {
+  word: ['cardinal', 4],
+  edits: [['highlightFn = require(`cardinal${REQUIRE_TERMINATOR}`).highlight;', "throw new Error('pmenomssl: cardinal is not bundled');"]],
+};
+
 // Tables that a dependency builds at load and reads only when something goes wrong: mysql2's error
 // codes (4,000 names and numbers, ~10 ms of every run that opens the database), looked up only when
 // the server reports an error. The module's text becomes a function run on the first lookup; what

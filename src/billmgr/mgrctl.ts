@@ -1,8 +1,10 @@
 // Writes to BILLmanager go through mgrctl: `mgrctl -m billmgr -o xml FUNC key=value …`, one argv entry
-// per pair, never a shell (a PEM chain or an error XML is a perfectly good argument).
+// per pair, each passed verbatim (a PEM chain or an error XML is a perfectly good argument). A shell
+// started with the first call starts them (./shell.ts says why); it never interprets a value.
 import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { paths } from './paths';
+import type { Shell, ShellResult } from './shell';
 import { child, type XmlNode } from './xml';
 
 export type MgrctlParams = Record<string, string | number | undefined>;
@@ -16,46 +18,52 @@ function shorten(v: string): string {
 }
 
 export function createMgrctl(log: Logger): Mgrctl {
+  // The shell, with child_process (~8 ms: net and stream behind it), loads with the first call.
+  let shell: Promise<{ shell: Shell; ShellError: typeof import('./shell').ShellError }> | undefined;
   return async (func, params = {}) => {
-    // child_process (with net and stream behind it, ~8 ms) and the XML parser load only when mgrctl
-    // really runs; the parser while the child runs (it is first needed for the answer).
-    const { execFile } = await import('node:child_process');
-    const parser = import('./xml-parse');
-    parser.catch(() => {}); // awaited (and its failure reported) where the answer is read
+    shell ??= import('./shell').then((m) => ({ shell: m.createShell({ timeoutMs: TIMEOUT_MS, maxOutput: MAX_OUTPUT }), ShellError: m.ShellError }));
+    const { shell: sh, ShellError } = await shell;
     const args = ['-m', 'billmgr', '-o', 'xml', func];
     for (const [k, v] of Object.entries(params)) if (v !== undefined) args.push(`${k}=${v}`);
     const started = Date.now();
     const shown = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, shorten(String(v))]));
-    return new Promise<XmlNode>((resolve, reject) => {
-      execFile(paths.mgrctl(), args, { timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT, encoding: 'utf8' }, async (err, stdout, stderr) => {
-        const ms = Date.now() - started;
-        if (err) {
-          const how = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${paths.mgrctl()} not found` : err.killed ? `timed out after ${TIMEOUT_MS} ms` : `exit ${err.code ?? '?'}`;
-          log.error({ func, ms, stderr: shorten(stderr.trim()) }, `mgrctl ${func} failed: ${how}`);
-          reject(new ModuleError('billmgr', `mgrctl ${func} failed: ${how}`, { object: 'mgrctl', value: func }));
-          return;
-        }
-        let doc: XmlNode;
-        try {
-          const { parseXml } = await parser;
-          doc = parseXml(stdout.trim() === '' ? '<doc/>' : stdout, `mgrctl ${func}`, MAX_OUTPUT);
-        } catch (e) {
-          log.error({ func, ms, stdout: shorten(stdout) }, `mgrctl ${func} answered with something that is not XML`);
-          reject(new ModuleError('billmgr', `mgrctl ${func} answered with something that is not XML`, { object: 'mgrctl', value: func, cause: e }));
-          return;
-        }
-        const root = child(doc, 'doc') ?? {};
-        const error = child(root, 'error');
-        if (error) {
-          const type = typeof error['@_type'] === 'string' ? error['@_type'] : 'error';
-          const msg = typeof error.msg === 'string' ? error.msg : '';
-          log.error({ func, ms, type, msg }, `mgrctl ${func} returned an error`);
-          reject(new ModuleError('billmgr', `mgrctl ${func} returned an error: ${type}${msg ? ` (${msg})` : ''}`, { object: 'mgrctl', value: func }));
-          return;
-        }
-        log.info({ ms, ...shown }, `mgrctl ${func}`);
-        resolve(root);
-      });
-    });
+    const failed = (how: string, stderr: string, cause?: unknown) => {
+      log.error({ func, ms: Date.now() - started, stderr: shorten(stderr.trim()) }, `mgrctl ${func} failed: ${how}`);
+      return new ModuleError('billmgr', `mgrctl ${func} failed: ${how}`, { object: 'mgrctl', value: func, cause });
+    };
+    let result: ShellResult;
+    const answer = sh.run(paths.mgrctl(), args); // started by now
+    // The XML parser loads while the call runs (it is first needed for the answer).
+    const parser = import('./xml-parse');
+    parser.catch(() => {}); // awaited (and its failure reported) where the answer is read
+    try {
+      result = await answer;
+    } catch (e) {
+      const how = e instanceof Error ? e.message : String(e);
+      throw failed(how, e instanceof ShellError ? e.stderr : '', e);
+    }
+    const { status, stdout, stderr } = result;
+    const ms = Date.now() - started;
+    if (status !== 0) {
+      throw failed(status === 127 ? `${paths.mgrctl()} not found` : status === 126 ? `${paths.mgrctl()} cannot be run` : `exit ${status}`, stderr);
+    }
+    let doc: XmlNode;
+    try {
+      const { parseXml } = await parser;
+      doc = parseXml(stdout.trim() === '' ? '<doc/>' : stdout, `mgrctl ${func}`, MAX_OUTPUT);
+    } catch (e) {
+      log.error({ func, ms, stdout: shorten(stdout) }, `mgrctl ${func} answered with something that is not XML`);
+      throw new ModuleError('billmgr', `mgrctl ${func} answered with something that is not XML`, { object: 'mgrctl', value: func, cause: e });
+    }
+    const root = child(doc, 'doc') ?? {};
+    const error = child(root, 'error');
+    if (error) {
+      const type = typeof error['@_type'] === 'string' ? error['@_type'] : 'error';
+      const msg = typeof error.msg === 'string' ? error.msg : '';
+      log.error({ func, ms, type, msg }, `mgrctl ${func} returned an error`);
+      throw new ModuleError('billmgr', `mgrctl ${func} returned an error: ${type}${msg ? ` (${msg})` : ''}`, { object: 'mgrctl', value: func });
+    }
+    log.info({ ms, ...shown }, `mgrctl ${func}`);
+    return root;
   };
 }

@@ -1,0 +1,174 @@
+// The shell that starts mgrctl (src/billmgr/shell.ts): arguments arrive verbatim whatever they hold,
+// answers are told apart, and a program that hangs, floods or is missing fails the call, not the run.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createShell, ShellError, shellQuote } from '../../src/billmgr/shell';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmenomssl-shell-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function script(name: string, body: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+
+// Prints each argument followed by a NUL: what arrived, byte for byte.
+const argv = script('argv', `printf '%s\\0' "$@"`);
+const split = (out: string) => out.split('\0').slice(0, -1);
+
+describe('shell: arguments', () => {
+  it('arrive verbatim, one each, and nothing in them runs', async () => {
+    const canary = path.join(dir, 'ran');
+    const hostile = [
+      '',
+      "it's",
+      "''",
+      `"double" and \\backslash\\ and \\'`,
+      `$(touch ${canary})`,
+      `\`touch ${canary}\``,
+      `; touch ${canary}`,
+      `x && touch ${canary} || touch ${canary}`,
+      `$HOME $1 $2 \${2} $@ $? $$ $!`,
+      '-----BEGIN CERTIFICATE-----\nMIIB\r\n+/=\n-----END CERTIFICATE-----\n',
+      '\n',
+      '\t tab and  spaces ',
+      '*',
+      '-n',
+      '--',
+      '%s %d %%',
+      '<doc><error type="x">&amp;</error></doc>',
+      'кириллица ✓ 😀',
+      'x'.repeat(100_000),
+      `'; exit 0; '`,
+      "'\\''",
+    ];
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    const r = await sh.run(argv, hostile);
+    assert.equal(r.status, 0);
+    assert.deepEqual(split(r.stdout), hostile);
+    assert.equal(r.stderr, '');
+    assert.equal(fs.existsSync(canary), false, 'an argument was run by the shell');
+  });
+
+  it('shellQuote makes one word that sh reads back unchanged', () => {
+    for (const s of ["a'b", '', "'", 'x\ny', '$(id)']) {
+      assert.equal(execFileSync('/bin/sh', ['-c', `printf '%s' ${shellQuote(s)}`], { encoding: 'utf8' }), s);
+    }
+    assert.throws(() => shellQuote('a\0b'), /NUL/);
+  });
+
+  it('an argument with a NUL byte is refused before anything runs', async () => {
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    await assert.rejects(sh.run(argv, ['a\0b']), /NUL/);
+    assert.deepEqual(split((await sh.run(argv, ['ok'])).stdout), ['ok']);
+  });
+});
+
+describe('shell: answers', () => {
+  it('gives each call its own stdout, stderr and exit status, in order, also when called at once', async () => {
+    const prog = script('answer', 'printf "out %s" "$1"; printf "err %s\\n" "$1" >&2; exit "$2"');
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    const rs = await Promise.all([sh.run(prog, ['a', '0']), sh.run(prog, ['b', '3']), sh.run(prog, ['c', '0'])]);
+    assert.deepEqual(rs, [
+      { status: 0, stdout: 'out a', stderr: 'err a\n' },
+      { status: 3, stdout: 'out b', stderr: 'err b\n' },
+      { status: 0, stdout: 'out c', stderr: 'err c\n' },
+    ]);
+  });
+
+  it('keeps trailing newlines, and an answer that looks like the end of a call is just an answer', async () => {
+    // The marker is pmenomssl-PID-RANDOM; the answer mimics one with our pid.
+    const fake = `pmenomssl-${process.pid}-0`;
+    const prog = script('fake-marker', `printf '\\n%s 0\\n' '${fake}'; sleep 0.2; printf 'last\\n\\n'; printf '\\n%s\\n' '${fake}' >&2`);
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    const r = await sh.run(prog, []);
+    assert.deepEqual(r, { status: 0, stdout: `\n${fake} 0\nlast\n\n`, stderr: `\n${fake}\n` });
+  });
+
+  it('a missing program is exit 127 and the shell lives on', async () => {
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    const r = await sh.run(path.join(dir, 'no-such-mgrctl'), ['x']);
+    assert.equal(r.status, 127);
+    assert.match(r.stderr, /not found/);
+    assert.deepEqual(split((await sh.run(argv, ['after'])).stdout), ['after']);
+  });
+
+  it('a program that cannot be run is exit 126', async () => {
+    const file = path.join(dir, 'not-executable');
+    fs.writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    assert.equal((await sh.run(file, [])).status, 126);
+  });
+
+  it('the program does not read our stdin (it gets /dev/null)', async () => {
+    const prog = script('reads-stdin', 'cat; echo done');
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    assert.equal((await sh.run(prog, [])).stdout, 'done\n');
+    assert.deepEqual(split((await sh.run(argv, ['next'])).stdout), ['next']);
+  });
+
+  it('another program gets a shell of its own', async () => {
+    const other = script('other', 'echo other');
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    assert.deepEqual(split((await sh.run(argv, ['one'])).stdout), ['one']);
+    assert.equal((await sh.run(other, [])).stdout, 'other\n');
+    assert.deepEqual(split((await sh.run(argv, ['two'])).stdout), ['two']);
+  });
+});
+
+describe('shell: failures', () => {
+  it('a program that hangs times out, is killed, and the next call runs in a new shell', async () => {
+    const pidFile = path.join(dir, 'hang.pid');
+    const prog = script('hang', `echo $$ > '${pidFile}'; echo started >&2; exec sleep 30`);
+    const sh = createShell({ timeoutMs: 500, maxOutput: 1 << 20 });
+    const t0 = Date.now();
+    const err = await sh.run(prog, []).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ShellError);
+    assert.match(err.message, /timed out after 500 ms/);
+    assert.equal(err.stderr, 'started\n');
+    assert.ok(Date.now() - t0 < 5_000);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const deadline = Date.now() + 5_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(pid), false, 'the hanging program was left running');
+    assert.deepEqual(split((await sh.run(argv, ['again'])).stdout), ['again']);
+  });
+
+  it('a program that writes more than allowed fails the call', async () => {
+    const prog = script('flood', `i=0; while [ $i -lt 200 ]; do printf '%050d\\n' $i; i=$((i+1)); done`);
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1_000 });
+    await assert.rejects(sh.run(prog, []), (e: unknown) => e instanceof ShellError && /more than 1000 characters to stdout/.test(e.message));
+    assert.deepEqual(split((await sh.run(argv, ['small'])).stdout), ['small']);
+  });
+
+  it('a shell that cannot start, or ends, fails the call with the reason', async () => {
+    await assert.rejects(createShell({ timeoutMs: 10_000, maxOutput: 100, sh: path.join(dir, 'no-sh') }).run(argv, []), /no-sh not found/);
+    await assert.rejects(createShell({ timeoutMs: 10_000, maxOutput: 100, sh: '/bin/false' }).run(argv, []), /the shell running it ended \(exit 1\)/);
+  });
+
+  it('an idle shell does not keep the process alive', () => {
+    const code = `const { createShell } = require(${JSON.stringify(path.resolve('src/billmgr/shell.ts'))});
+      createShell({ timeoutMs: 10000, maxOutput: 1000 }).run(${JSON.stringify(argv)}, ['x']).then((r) => process.stdout.write(r.stdout));`;
+    const t0 = Date.now();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(out, 'x\0');
+    assert.ok(Date.now() - t0 < 15_000);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
