@@ -96,22 +96,38 @@ LAZY['mysql2/lib/helpers.js'] = {
   edits: [['highlightFn = require(`cardinal${REQUIRE_TERMINATOR}`).highlight;', "throw new Error('pmenomssl: cardinal is not bundled');"]],
 };
 
+// mysql2 decodes the server's version string in the handshake as CESU-8, and the first CESU-8 string
+// loads all of iconv-lite's encodings (their modules, ~100 kB, and the codec built from them) on
+// every connect. The version is ASCII (`10.11.6-MariaDB-0+deb12u1`), which UTF-8 reads the same.
+// Result strings are UTF-8 anyway (db.ts connects with utf8mb4), so iconv-lite now loads only if
+// some column really is in another character set.
+LAZY['mysql2/lib/packets/handshake.js'] = {
+  word: ['cesu8', 2],
+  edits: [["args.serverVersion = packet.readNullTerminatedString('cesu8');", "args.serverVersion = packet.readNullTerminatedString('utf8');"]],
+};
+
+// Cold modules: dependency code that a run reaches only when something unusual happens. Each is
+// bundled on its own into a chunk named `pmenomssl-cold:NAME`, required (through the loader) only
+// when first used, so that its text is neither in the chunk its importer is in nor in the code cache
+// of a command that never uses it (mysql2's chunk: 445 kB of text before, a third of that now).
+// [name, the module, why]
+const COLD = [
+  ['mysql2-errors', 'mysql2/lib/constants/errors.js', "mysql2's 4,000 error codes and names (150 kB), read when the server reports an error"],
+  ['iconv-lite', 'iconv-lite/lib/index.js', 'character sets other than UTF-8 (100 kB), for a column that is not UTF-8'],
+  ['long', 'long/umd/index.js', '64-bit integers, for a length or number over 2^53 in a packet'],
+];
+const cold = (name) => `pmenomssl-cold:${name}`;
+
 // Tables that a dependency builds at load and reads only when something goes wrong: mysql2's error
-// codes (4,000 names and numbers, ~10 ms of every run that opens the database), looked up only when
-// the server reports an error. The module's text becomes a function run on the first lookup; what
-// its importers see is a Proxy over the table it builds: the same keys, the same values.
-const LAZY_TABLES = ['mysql2/lib/constants/errors.js'];
-const lazyTable = (text) =>
+// codes (4,000 names and numbers), looked up only when the server reports an error. Its importers
+// see a Proxy over the table: the same keys, the same values; the table itself is a cold module,
+// loaded on the first lookup.
+const LAZY_TABLES = { 'mysql2/lib/constants/errors.js': 'mysql2-errors' };
+const lazyTable = (name) =>
   [
     "'use strict';",
     'let table;',
-    'const load = () => {',
-    '  if (table === undefined) {',
-    '    table = {};',
-    `    (function (exports) {\n${text}\n})(table);`,
-    '  }',
-    '  return table;',
-    '};',
+    `const load = () => (table ??= require(${JSON.stringify(cold(name))}));`,
     'module.exports = new Proxy({}, {',
     '  get: (_, k) => load()[k],',
     '  has: (_, k) => k in load(),',
@@ -122,6 +138,17 @@ const lazyTable = (text) =>
     '  },',
     '});',
   ].join('\n');
+
+// The importers of the other cold modules: each require at load becomes one on first use.
+LAZY['mysql2/lib/parsers/string.js'] = {
+  word: ['Iconv', 4],
+  edits: [["const Iconv = require('iconv-lite');\n", `const Iconv = { getDecoder: (...a) => require(${JSON.stringify(cold('iconv-lite'))}).getDecoder(...a), getEncoder: (...a) => require(${JSON.stringify(cold('iconv-lite'))}).getEncoder(...a) };\n`]],
+};
+LAZY['mysql2/lib/packets/packet.js'] = {
+  word: ['Long', 8],
+  // every use is `new Long(lo, hi, unsigned)`; a constructor that returns an object gives that object
+  edits: [["const Long = require('long');\n", `let LongClass;\nfunction Long(lo, hi, unsigned) {\n  LongClass ??= require(${JSON.stringify(cold('long'))});\n  return new LongClass(lo, hi, unsigned);\n}\n`]],
+};
 
 // mysql2 makes its row-parser cache at load, with arrays for 15,000 entries allocated up front; one
 // run of pmenomssl sends a handful of queries (and connects with disableEval, which bypasses it).
@@ -140,6 +167,7 @@ LAZY['long/umd/index.js'] = {
 };
 
 const trimmed = new Set();
+let coldBuild = false; // set while the cold modules are bundled, each whole
 const trim = {
   name: 'pmenomssl-trim',
   setup(b) {
@@ -147,16 +175,17 @@ const trim = {
       b.onResolve({ filter: spec }, (a) => (importer.test(a.importer) ? (trimmed.add(why), { path: a.path, namespace: `trim-${why.replace(/ /g, '-')}` }) : undefined));
       b.onLoad({ filter: /.*/, namespace: `trim-${why.replace(/ /g, '-')}` }, (a) => ({ contents: text(a.path), loader: 'js', resolveDir: root }));
     }
+    b.onResolve({ filter: /^pmenomssl-cold:/ }, (a) => ({ path: a.path, external: true }));
     b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, (a) => {
       const rel = a.path.slice(a.path.lastIndexOf(`${path.sep}node_modules${path.sep}`) + 14).split(path.sep).join('/');
-      if (LAZY_TABLES.includes(rel)) {
+      if (Object.hasOwn(LAZY_TABLES, rel) && a.namespace === 'file' && !coldBuild) {
         const text = fs.readFileSync(a.path, 'utf8');
         if (!/^exports(\.[A-Z_0-9]+|\[\d+\]) = /m.test(text) || /\b(module|require)\b/.test(text.replace(/^\s*(\/\/|\*|\/\*).*$/gm, ''))) {
           warn(`node_modules/${rel} is not as expected (a table of exports.X = …); left as it is`);
           return undefined;
         }
         trimmed.add(rel);
-        return { contents: lazyTable(text), loader: 'js' };
+        return { contents: lazyTable(LAZY_TABLES[rel]), loader: 'js' };
       }
       const patch = LAZY[rel];
       if (!patch) return undefined;
@@ -220,7 +249,28 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-for (const why of [...TRIMS.map((t) => t[0]), ...Object.keys(LAZY), ...LAZY_TABLES]) if (!trimmed.has(why)) warn(`${why}: nothing to trim any more (update build/bundle.mjs)`);
+
+// The cold modules, each bundled on its own (CommonJS, its dependencies with it).
+coldBuild = true;
+const coldChunks = [];
+for (const [name, file] of COLD) {
+  const one = await build({
+    absWorkingDir: root,
+    entryPoints: [nm(...file.split('/'))],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    charset: 'ascii',
+    plugins: [trim],
+    logLevel: 'warning',
+  });
+  coldChunks.push({ name: cold(name), out: cold(name), meta: { imports: [] }, code: one.outputFiles[0].text });
+}
+for (const why of [...TRIMS.map((t) => t[0]), ...Object.keys(LAZY), ...Object.keys(LAZY_TABLES)]) if (!trimmed.has(why)) warn(`${why}: nothing to trim any more (update build/bundle.mjs)`);
 
 const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 const chunks = [];
@@ -233,6 +283,7 @@ for (const f of result.outputFiles) {
 }
 // The entry first, then by name (esbuild's content hashes): the same source, the same file.
 chunks.sort((a, b) => (a.name === './cli.js' ? -1 : b.name === './cli.js' ? 1 : a.name < b.name ? -1 : 1));
+chunks.push(...coldChunks);
 const byOut = new Map(chunks.map((c) => [c.out, c]));
 
 // import() of a CommonJS module (db.ts: mysql2/promise) gets a chunk whose one export is `default`,
