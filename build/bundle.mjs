@@ -139,6 +139,16 @@ const lazyTable = (name) =>
     '});',
   ].join('\n');
 
+// Tables of `exports.NAME = value` lines that a run does read: mysql2's 300 character sets (the
+// connection's charset number, BINARY). Assigned one by one to `exports`, each of the first ~128
+// names makes V8 build a new hidden class and copy the descriptors so far (~175 kB of garbage and
+// ~1 ms on every connect); the same lines run against an object made without a prototype, which V8
+// keeps as a hash table from the start. Importers only read properties, by name.
+const DICT_TABLES = ['mysql2/lib/constants/charsets.js'];
+const dictTable = (text) => ["'use strict';", 'const table = Object.create(null);', `(function (exports) {\n${text}\n})(table);`, 'module.exports = table;'].join('\n');
+/** A module that is nothing but `exports.X = …` lines (comments and blank lines aside). */
+const isTable = (text) => /^exports(\.[A-Z_0-9]+|\[\d+\]) = /m.test(text) && !/\b(module|require)\b/.test(text.replace(/^\s*(\/\/|\*|\/\*).*$/gm, ''));
+
 // The importers of the other cold modules: each require at load becomes one on first use.
 LAZY['mysql2/lib/parsers/string.js'] = {
   word: ['Iconv', 4],
@@ -178,9 +188,18 @@ const trim = {
     b.onResolve({ filter: /^pmenomssl-cold:/ }, (a) => ({ path: a.path, external: true }));
     b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, (a) => {
       const rel = a.path.slice(a.path.lastIndexOf(`${path.sep}node_modules${path.sep}`) + 14).split(path.sep).join('/');
+      if (DICT_TABLES.includes(rel)) {
+        const text = fs.readFileSync(a.path, 'utf8');
+        if (!isTable(text)) {
+          warn(`node_modules/${rel} is not as expected (a table of exports.X = …); left as it is`);
+          return undefined;
+        }
+        trimmed.add(rel);
+        return { contents: dictTable(text), loader: 'js' };
+      }
       if (Object.hasOwn(LAZY_TABLES, rel) && a.namespace === 'file' && !coldBuild) {
         const text = fs.readFileSync(a.path, 'utf8');
-        if (!/^exports(\.[A-Z_0-9]+|\[\d+\]) = /m.test(text) || /\b(module|require)\b/.test(text.replace(/^\s*(\/\/|\*|\/\*).*$/gm, ''))) {
+        if (!isTable(text)) {
           warn(`node_modules/${rel} is not as expected (a table of exports.X = …); left as it is`);
           return undefined;
         }
@@ -270,7 +289,7 @@ for (const [name, file] of COLD) {
   });
   coldChunks.push({ name: cold(name), out: cold(name), meta: { imports: [] }, code: one.outputFiles[0].text });
 }
-for (const why of [...TRIMS.map((t) => t[0]), ...Object.keys(LAZY), ...Object.keys(LAZY_TABLES)]) if (!trimmed.has(why)) warn(`${why}: nothing to trim any more (update build/bundle.mjs)`);
+for (const why of [...TRIMS.map((t) => t[0]), ...Object.keys(LAZY), ...Object.keys(LAZY_TABLES), ...DICT_TABLES]) if (!trimmed.has(why)) warn(`${why}: nothing to trim any more (update build/bundle.mjs)`);
 
 const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 const chunks = [];

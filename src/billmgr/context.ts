@@ -1,6 +1,6 @@
 // What a command gets: its options, the log, mgrctl, and BILLmanager's database — each opened at most
 // once per run and only when first asked for.
-import fs from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ModuleError } from './errors';
 import type { Db, Paramlist } from './db';
 import type { Logger } from './log';
@@ -111,7 +111,7 @@ export function createContext(command: string, opts: Options, log: Logger): Cont
       stdin ??= readStdin(maxBytes);
       return stdin;
     },
-    doNothing: () => fs.existsSync(paths.doNothing()),
+    doNothing: () => existsSync(paths.doNothing()),
     onClose(fn) {
       closers.push(fn);
     },

@@ -5,14 +5,14 @@
 // billing database hands us. So we ask OpenSSL for the raw RSA block (RSA_NO_PADDING, allowed
 // everywhere) and check and strip the v1.5 type-2 padding here, instead of spawning `openssl pkeyutl`
 // per value or requiring `--security-revert` in the shebang.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
+import { constants, createPrivateKey, privateDecrypt, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ModuleError } from './errors';
 
-export function loadCryptKey(file: string): crypto.KeyObject {
+export function loadCryptKey(file: string): KeyObject {
   let pem: string;
   try {
-    pem = fs.readFileSync(file, 'utf8');
+    pem = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ModuleError('billmgr', `cannot read BILLmanager's crypt key ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
       object: 'cryptkey',
@@ -20,7 +20,7 @@ export function loadCryptKey(file: string): crypto.KeyObject {
     });
   }
   try {
-    return crypto.createPrivateKey(pem);
+    return createPrivateKey(pem);
   } catch {
     throw new ModuleError('billmgr', `BILLmanager's crypt key ${file} is not a usable private key`, { object: 'cryptkey', value: file });
   }
@@ -35,7 +35,7 @@ function unpadBlock(block: Buffer): Buffer {
 }
 
 /** Decrypts one crypted value. `what` names it in the error (never the value itself). */
-export function decryptValue(b64: string, key: crypto.KeyObject, what: string): string {
+export function decryptValue(b64: string, key: KeyObject, what: string): string {
   const clean = b64.replace(/\s+/g, '');
   const data = Buffer.from(clean, 'base64');
   const size = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
@@ -46,7 +46,7 @@ export function decryptValue(b64: string, key: crypto.KeyObject, what: string): 
   const parts: Buffer[] = [];
   for (let off = 0; off < data.length; off += size) {
     try {
-      const block = crypto.privateDecrypt({ key, padding: crypto.constants.RSA_NO_PADDING }, data.subarray(off, off + size));
+      const block = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, data.subarray(off, off + size));
       parts.push(unpadBlock(block));
     } catch {
       throw fail('wrong key or corrupted value');

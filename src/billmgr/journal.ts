@@ -2,8 +2,8 @@
 // ENOM's CertID joins it the moment it arrives. A run that finds an intent without a CertID knows a
 // purchase may have happened and reconciles with ENOM instead of buying again. One small file per
 // (item, operation); it is removed once BILLmanager holds the outcome, so the journal stays small.
-import fs from 'node:fs';
-import path from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { paths } from './paths';
 
 export type IntentOp = 'open' | 'prolong';
@@ -22,26 +22,26 @@ export interface Intent {
 
 /** $MGR5_ROOT/var/pmenomssl/, the module's own state, made private on first use. */
 function stateDir(): string {
-  const dir = path.join(paths.varDir(), 'pmenomssl');
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const dir = join(paths.varDir(), 'pmenomssl');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
 
-const fileOf = (item: number, op: IntentOp) => path.join(stateDir(), `intent-${item}-${op}.json`);
+const fileOf = (item: number, op: IntentOp) => join(stateDir(), `intent-${item}-${op}.json`);
 
 function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    fs.fsyncSync(fd);
+    fsyncSync(fd);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
 export function readIntent(item: number, op: IntentOp): Intent | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(fileOf(item, op), 'utf8');
+    text = readFileSync(fileOf(item, op), 'utf8');
   } catch {
     return undefined;
   }
@@ -59,27 +59,26 @@ export function readIntent(item: number, op: IntentOp): Intent | undefined {
 export function writeIntent(intent: Intent): void {
   const file = fileOf(intent.item, intent.op);
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
+  const fd = openSync(tmp, 'w', 0o600);
   try {
-    fs.writeSync(fd, JSON.stringify(intent));
-    fs.fsyncSync(fd);
+    writeSync(fd, JSON.stringify(intent));
+    fsyncSync(fd);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
-  fs.renameSync(tmp, file);
-  fsyncDir(path.dirname(file));
+  renameSync(tmp, file);
+  fsyncDir(dirname(file));
 }
 
 export function retireIntent(item: number, op: IntentOp): void {
-  fs.rmSync(fileOf(item, op), { force: true });
+  rmSync(fileOf(item, op), { force: true });
   fsyncDir(stateDir());
 }
 
 /** Every open intent (for telling which ENOM certificates are already someone's). */
 export function listIntents(): Intent[] {
   const dir = stateDir();
-  return fs
-    .readdirSync(dir)
+  return readdirSync(dir)
     .flatMap((f) => {
       const m = /^intent-(\d+)-(open|prolong)\.json$/.exec(f);
       return m ? [readIntent(Number(m[1]), m[2] as IntentOp)] : [];

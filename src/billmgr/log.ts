@@ -6,8 +6,8 @@
 // formatter parsed straight back into the mgr5 line; loading it and its destination stream cost
 // check_connection 7 ms and sync_item 11 ms of every run. The file opens on the first line, so a
 // command that logs nothing (features, approver at the default level) never touches it.
-import fs from 'node:fs';
-import path from 'node:path';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { formatRecord, LEVEL_VALUES, type Level, type LogRecord } from './logline';
 import { MODULE_NAME, paths } from './paths';
 
@@ -41,8 +41,8 @@ export function fileDestination(file = paths.log()): LogDestination {
     write(line) {
       if (fd === undefined) {
         try {
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          fd = fs.openSync(file, 'a');
+          mkdirSync(dirname(file), { recursive: true });
+          fd = openSync(file, 'a');
         } catch (err) {
           process.stderr.write(`${MODULE_NAME}: cannot open ${file} (${(err as Error).message}); logging to stderr\n`);
           fd = 2;
@@ -50,13 +50,13 @@ export function fileDestination(file = paths.log()): LogDestination {
       }
       // A log that cannot be written (a full disk) must not fail the command it describes.
       try {
-        fs.writeSync(fd, line);
+        writeSync(fd, line);
       } catch (err) {
         if (fd === 2) return;
         process.stderr.write(`${MODULE_NAME}: cannot write ${file} (${(err as Error).message}); logging to stderr\n`);
         fd = 2;
         try {
-          fs.writeSync(fd, line);
+          writeSync(fd, line);
         } catch {}
       }
     },

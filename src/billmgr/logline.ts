@@ -1,6 +1,6 @@
 // What a line of the module's log looks like and may contain: the mgr5 line format, the secrets
 // scrubbed from every line, and the level from etc/debug.conf.
-import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { MODULE_NAME, paths } from './paths';
 
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -112,7 +112,7 @@ export function mgrLevelToLevel(n: number): Level {
 export function readLogLevel(file = paths.debugConf()): Level {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return 'info';
   }

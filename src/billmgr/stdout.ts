@@ -1,7 +1,7 @@
-// What BILLmanager reads: the document goes straight to fd 1 with fs.writeSync. process.stdout would
+// What BILLmanager reads: the document goes straight to fd 1 with writeSync. process.stdout would
 // load net and stream and set up a socket or a TTY (~6 ms of every run's start) for one write; a
 // synchronous write is also out before process.exit(), whatever kind of file fd 1 is.
-import fs from 'node:fs';
+import { writeSync } from 'node:fs';
 
 let pause: Int32Array | undefined;
 
@@ -10,7 +10,7 @@ export function writeStdout(text: string): void {
   let off = 0;
   while (off < bytes.length) {
     try {
-      off += fs.writeSync(1, bytes, off);
+      off += writeSync(1, bytes, off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // A non-blocking pipe (the parent's choice) that is full: wait for the reader, a few ms at a time.

@@ -1,7 +1,7 @@
 // The one error type of the ENOM client. `kind` lets callers tell "ENOM said no" (auth, ip, funds,
 // api) from "ENOM did not answer properly" (incomplete, bad_response, network) and, for commands
 // that spend money or change state, "we cannot know whether it happened" (outcome_unknown).
-import net from 'node:net';
+import { isIP } from 'node:net';
 
 export type EnomErrorKind =
   | 'auth' // 304155 / "Bad User name or Password"
@@ -104,7 +104,7 @@ export function classifyApiError(command: string, messages: string[], codes: str
     let ip: string | undefined;
     for (const m of messages) {
       const tail = IP_RE.exec(m.trim())?.[1]?.trim().replace(/[.;,]+$/, '');
-      if (tail && net.isIP(tail)) ip = tail;
+      if (tail && isIP(tail)) ip = tail;
     }
     return new EnomError('ip', `ENOM ${command}: this server's IP address is not allowlisted: ${text}${codeText}`, { ...base, ip });
   }
