@@ -118,6 +118,26 @@ export function splitPems(text: string | undefined): string[] {
 // ---------------------------------------------------------------------------------------------
 // zod building blocks
 
+/**
+ * A schema made on first use. Making zod schemas is most of what loading this module would cost
+ * (~30 of them, each through zod's constructor machinery, in a process that lives for one request),
+ * and a run decodes one or two kinds of answer. The stand-in forwards everything to the real schema.
+ */
+function lazy<T extends object>(make: () => T): T {
+  let made: T | undefined;
+  const real = () => (made ??= make());
+  return new Proxy({} as T, {
+    get: (_, k) => Reflect.get(real(), k),
+    has: (_, k) => Reflect.has(real(), k),
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getOwnPropertyDescriptor: (_, k) => {
+      const d = Reflect.getOwnPropertyDescriptor(real(), k);
+      return d && { ...d, configurable: true };
+    },
+  });
+}
+
 /** The text of an element as the envelope parser left it: string, {#text}, array (first), absent. */
 function scalar(v: unknown): string | undefined {
   if (Array.isArray(v)) return scalar(v[0]);
@@ -158,18 +178,40 @@ function optional<T>(what: string, parse: (s: string) => T | undefined) {
   });
 }
 
-export const int = value('an integer', parseInteger);
-export const optInt = optional('an integer', parseInteger);
-export const amount = value('an amount', parseAmount);
-export const optAmount = optional('an amount', parseAmount);
-export const bool = value('True or False', parseBool);
-export const optBool = optional('True or False', parseBool);
-export const date = value('a M/D/YYYY date', parseUsDate);
-export const optDate = optional('a M/D/YYYY date', parseUsDate);
+export const int = lazy(() =>
+value('an integer', parseInteger),
+);
+export const optInt = lazy(() =>
+optional('an integer', parseInteger),
+);
+export const amount = lazy(() =>
+value('an amount', parseAmount),
+);
+export const optAmount = lazy(() =>
+optional('an amount', parseAmount),
+);
+export const bool = lazy(() =>
+value('True or False', parseBool),
+);
+export const optBool = lazy(() =>
+optional('True or False', parseBool),
+);
+export const date = lazy(() =>
+value('a M/D/YYYY date', parseUsDate),
+);
+export const optDate = lazy(() =>
+optional('a M/D/YYYY date', parseUsDate),
+);
 /** The first PEM certificate of a text, normalised; a private key or anything else beside it is dropped. */
-export const optPemCertificate = optional('a PEM certificate', (s) => splitPems(s)[0]);
-export const text = value('text', (s) => s);
-export const optText = optional('text', (s) => s);
+export const optPemCertificate = lazy(() =>
+optional('a PEM certificate', (s) => splitPems(s)[0]),
+);
+export const text = lazy(() =>
+value('text', (s) => s),
+);
+export const optText = lazy(() =>
+optional('text', (s) => s),
+);
 
 type FieldSpec = readonly [enomName: string, schema: z.ZodMiniType];
 type Fields = Record<string, FieldSpec>;
@@ -226,22 +268,27 @@ export function describeIssues(command: string, error: { issues: readonly { path
 // ---------------------------------------------------------------------------------------------
 // command schemas
 
-export const balanceSchema = record({
+export const balanceSchema = lazy(() =>
+record({
   reseller: ['Reseller', optBool],
   balance: ['Balance', amount],
   availableBalance: ['AvailableBalance', amount],
   domainCount: ['DomainCount', optInt],
-});
+}),
+);
 export type Balance = z.output<typeof balanceSchema>;
 
-export const purchaseServicesSchema = record({
+export const purchaseServicesSchema = lazy(() =>
+record({
   certId: ['CertID', int],
   orderId: ['OrderID', optInt],
   totalCharged: ['TotalCharged', optAmount],
-});
+}),
+);
 export type PurchaseServicesResult = z.output<typeof purchaseServicesSchema>;
 
-export const certSummarySchema = record({
+export const certSummarySchema = lazy(() =>
+record({
   certId: ['CertID', int],
   orderId: ['OrderID', optInt],
   orderDate: ['OrderDate', optDate],
@@ -256,10 +303,12 @@ export const certSummarySchema = record({
   certStatus: ['CertStatus', optText],
   certStatusId: ['CertStatusID', int],
   reissueStatus: ['ReissueStatus', optText],
-});
+}),
+);
 export type CertSummary = z.output<typeof certSummarySchema>;
 
-export const certGetCertsSchema = z.pipe(
+export const certGetCertsSchema = lazy(() =>
+z.pipe(
   record({
   certs: [
     'Certs',
@@ -278,10 +327,12 @@ export const certGetCertsSchema = z.pipe(
   startPosition: r.certs.startPosition,
   pagingPageSize: r.certs.pagingPageSize,
 })),
+),
 );
 export type CertList = z.output<typeof certGetCertsSchema>;
 
-export const csrDataSchema = record({
+export const csrDataSchema = lazy(() =>
+record({
   success: ['Success', optBool],
   domainName: ['DomainName', optText],
   organization: ['Organization', optText],
@@ -291,42 +342,52 @@ export const csrDataSchema = record({
   country: ['Country', optText],
   email: ['Email', optText],
   hasBadExtensions: ['HasBadExtensions', optBool],
-});
+}),
+);
 export type CsrData = z.output<typeof csrDataSchema>;
 
-const approverSchema = record({
+const approverSchema = lazy(() =>
+record({
   type: ['@_Type', optText],
   email: ['ApproverEmail', optText],
-});
+}),
+);
 export interface Approver {
   /** Domain (whois), Generic (admin@ …) or Manual */
   type: string;
   email: string;
 }
 // <Approver Type="Manual"></Approver> carries no address: it only says one may be typed in
-const approvers = z.pipe(
+const approvers = lazy(() =>
+z.pipe(
   z.array(approverSchema),
   z.transform((list) =>
   list.filter((a): a is { type: string | undefined; email: string } => !!a.email).map((a): Approver => ({ type: a.type ?? '', email: a.email })),
 ),
+),
 );
 
-export const configureCertSchema = record({
+export const configureCertSchema = lazy(() =>
+record({
   certId: ['CertID', optInt],
   prodType: ['ProdType', optInt],
   csr: ['CSRData', csrDataSchema],
   success: ['Success', optBool],
   approvers: ['Approver*', approvers],
-});
+}),
+);
 export type ConfigureCertResult = z.output<typeof configureCertSchema>;
 
-export const approverListSchema = record({
+export const approverListSchema = lazy(() =>
+record({
   success: ['Success', optBool],
   approvers: ['Approver*', approvers],
-});
+}),
+);
 export type ApproverList = z.output<typeof approverListSchema>;
 
-export const purchaseCertSchema = record({
+export const purchaseCertSchema = lazy(() =>
+record({
   success: ['Success', optBool],
   certId: ['CertID', optInt],
   geoTrustOrderId: ['GeoTrustOrderID', optText],
@@ -337,11 +398,13 @@ export const purchaseCertSchema = record({
   dnsAuthEntry: ['DNSAuthEntry', optText],
   dnsAuthAddress: ['DNSAuthAddress', optText],
   sslCertificate: ['SSLCertificate', optPemCertificate],
-});
+}),
+);
 export type PurchaseCertResult = z.output<typeof purchaseCertSchema>;
 
 // The private key element (PVT) is left out on purpose: it must never travel further.
-export const certDetailSchema = z.pipe(
+export const certDetailSchema = lazy(() =>
+z.pipe(
   record({
   certId: ['CertID', optInt],
   domainName: ['DomainName', optText],
@@ -379,28 +442,38 @@ export const certDetailSchema = z.pipe(
   for (const pem of [...intermediates.flatMap(splitPems), ...splitPems(d.caCerts)]) if (!chain.includes(pem)) chain.push(pem);
   return { ...d, intermediates, /** the CA certificates, leaf's issuer first, each once */ chain };
 }),
+),
 );
 export type CertDetail = z.output<typeof certDetailSchema>;
 
-export const approverChangeSchema = record({
+export const approverChangeSchema = lazy(() =>
+record({
   approverEmail: ['ApproverEmail', optText],
   success: ['Success', optBool],
-});
+}),
+);
 export type ApproverChangeResult = z.output<typeof approverChangeSchema>;
 
-export const successSchema = record({ success: ['Success', optBool] });
+export const successSchema = lazy(() =>
+record({ success: ['Success', optBool] }),
+);
 export type SuccessResult = z.output<typeof successSchema>;
 
-export const modifyOrderSchema = record({ certId: ['CertID', optInt] });
+export const modifyOrderSchema = lazy(() =>
+record({ certId: ['CertID', optInt] }),
+);
 export type ModifyOrderResult = z.output<typeof modifyOrderSchema>;
 
-export const reissueSchema = record({
+export const reissueSchema = lazy(() =>
+record({
   success: ['Success', optBool],
   message: ['Message', optText],
-});
+}),
+);
 export type ReissueResult = z.output<typeof reissueSchema>;
 
-export const productSchema = record({
+export const productSchema = lazy(() =>
+record({
   prodCode: ['ProdCode', text],
   prodType: ['ProdType', optInt],
   prodDesc: ['ProdDesc', optText],
@@ -409,15 +482,18 @@ export const productSchema = record({
   resellerPrice: ['ResellerPrice', optAmount],
   enabled: ['Enabled', optBool],
   years: ['Years*', z.array(int)],
-});
+}),
+);
 export type EnomProduct = z.output<typeof productSchema>;
 
-export const getCertsSchema = z.pipe(
+export const getCertsSchema = lazy(() =>
+z.pipe(
   record({
   reseller: ['Reseller', optBool],
   certs: ['Certs', record({ list: ['Cert*', z.array(productSchema)] })],
   certCount: ['CertCount', optInt],
 }),
   z.transform((r) => ({ reseller: r.reseller, products: r.certs.list, certCount: r.certCount })),
+),
 );
 export type ProductList = z.output<typeof getCertsSchema>;
