@@ -17,7 +17,9 @@
 //   command uses, so a warm run decompresses nothing. While the command waits for a child process,
 //   the database or ENOM, the chunks its last run loaded later are compiled ahead.
 // - Dependencies' code that pmenomssl cannot reach is left out, and some built-in modules that
-//   dependencies load at start but use late or never are loaded when first used (TRIMS, LAZY).
+//   dependencies load at start but use late or never are loaded when first used (TRIMS, LAZY);
+//   dependency modules a run reaches only when something unusual happens are chunks of their own,
+//   loaded on first use (COLD).
 //
 // `node build/bundle.mjs` writes dist/pmenomssl and dist/meta.json (esbuild's metafile);
 // PMENOMSSL_OUTFILE=FILE writes FILE instead (and no meta.json); PMENOMSSL_TRACE=1 builds a loader
@@ -197,7 +199,7 @@ const trim = {
         trimmed.add(rel);
         return { contents: dictTable(text), loader: 'js' };
       }
-      if (Object.hasOwn(LAZY_TABLES, rel) && a.namespace === 'file' && !coldBuild) {
+      if (Object.hasOwn(LAZY_TABLES, rel) && !coldBuild) {
         const text = fs.readFileSync(a.path, 'utf8');
         if (!isTable(text)) {
           warn(`node_modules/${rel} is not as expected (a table of exports.X = …); left as it is`);

@@ -178,40 +178,18 @@ function optional<T>(what: string, parse: (s: string) => T | undefined) {
   });
 }
 
-export const int = lazy(() =>
-value('an integer', parseInteger),
-);
-export const optInt = lazy(() =>
-optional('an integer', parseInteger),
-);
-export const amount = lazy(() =>
-value('an amount', parseAmount),
-);
-export const optAmount = lazy(() =>
-optional('an amount', parseAmount),
-);
-export const bool = lazy(() =>
-value('True or False', parseBool),
-);
-export const optBool = lazy(() =>
-optional('True or False', parseBool),
-);
-export const date = lazy(() =>
-value('a M/D/YYYY date', parseUsDate),
-);
-export const optDate = lazy(() =>
-optional('a M/D/YYYY date', parseUsDate),
-);
+export const int = lazy(() => value('an integer', parseInteger));
+export const optInt = lazy(() => optional('an integer', parseInteger));
+export const amount = lazy(() => value('an amount', parseAmount));
+export const optAmount = lazy(() => optional('an amount', parseAmount));
+export const bool = lazy(() => value('True or False', parseBool));
+export const optBool = lazy(() => optional('True or False', parseBool));
+export const date = lazy(() => value('a M/D/YYYY date', parseUsDate));
+export const optDate = lazy(() => optional('a M/D/YYYY date', parseUsDate));
 /** The first PEM certificate of a text, normalised; a private key or anything else beside it is dropped. */
-export const optPemCertificate = lazy(() =>
-optional('a PEM certificate', (s) => splitPems(s)[0]),
-);
-export const text = lazy(() =>
-value('text', (s) => s),
-);
-export const optText = lazy(() =>
-optional('text', (s) => s),
-);
+export const optPemCertificate = lazy(() => optional('a PEM certificate', (s) => splitPems(s)[0]));
+export const text = lazy(() => value('text', (s) => s));
+export const optText = lazy(() => optional('text', (s) => s));
 
 type FieldSpec = readonly [enomName: string, schema: z.ZodMiniType];
 type Fields = Record<string, FieldSpec>;
@@ -269,88 +247,88 @@ export function describeIssues(command: string, error: { issues: readonly { path
 // command schemas
 
 export const balanceSchema = lazy(() =>
-record({
-  reseller: ['Reseller', optBool],
-  balance: ['Balance', amount],
-  availableBalance: ['AvailableBalance', amount],
-  domainCount: ['DomainCount', optInt],
-}),
+  record({
+    reseller: ['Reseller', optBool],
+    balance: ['Balance', amount],
+    availableBalance: ['AvailableBalance', amount],
+    domainCount: ['DomainCount', optInt],
+  }),
 );
 export type Balance = z.output<typeof balanceSchema>;
 
 export const purchaseServicesSchema = lazy(() =>
-record({
-  certId: ['CertID', int],
-  orderId: ['OrderID', optInt],
-  totalCharged: ['TotalCharged', optAmount],
-}),
+  record({
+    certId: ['CertID', int],
+    orderId: ['OrderID', optInt],
+    totalCharged: ['TotalCharged', optAmount],
+  }),
 );
 export type PurchaseServicesResult = z.output<typeof purchaseServicesSchema>;
 
 export const certSummarySchema = lazy(() =>
-record({
-  certId: ['CertID', int],
-  orderId: ['OrderID', optInt],
-  orderDate: ['OrderDate', optDate],
-  configDate: ['ConfigDate', optDate],
-  domainName: ['DomainName', optText],
-  validityPeriod: ['ValidityPeriod', optInt],
-  renewalIndicator: ['RenewalIndicator', optBool],
-  isExpired: ['IsExpired', optBool],
-  prodType: ['ProdType', optInt],
-  prodDesc: ['ProdDesc', optText],
-  expirationDate: ['ExpirationDate', optDate],
-  certStatus: ['CertStatus', optText],
-  certStatusId: ['CertStatusID', int],
-  reissueStatus: ['ReissueStatus', optText],
-}),
+  record({
+    certId: ['CertID', int],
+    orderId: ['OrderID', optInt],
+    orderDate: ['OrderDate', optDate],
+    configDate: ['ConfigDate', optDate],
+    domainName: ['DomainName', optText],
+    validityPeriod: ['ValidityPeriod', optInt],
+    renewalIndicator: ['RenewalIndicator', optBool],
+    isExpired: ['IsExpired', optBool],
+    prodType: ['ProdType', optInt],
+    prodDesc: ['ProdDesc', optText],
+    expirationDate: ['ExpirationDate', optDate],
+    certStatus: ['CertStatus', optText],
+    certStatusId: ['CertStatusID', int],
+    reissueStatus: ['ReissueStatus', optText],
+  }),
 );
 export type CertSummary = z.output<typeof certSummarySchema>;
 
 export const certGetCertsSchema = lazy(() =>
-z.pipe(
-  record({
-  certs: [
-    'Certs',
+  z.pipe(
     record({
-      list: ['Cert*', z.array(certSummarySchema)],
-      totalRecords: ['TotalRecords', optInt],
-      startPosition: ['StartPosition', optInt],
-      pagingPageSize: ['PagingPageSize', optInt],
+      certs: [
+        'Certs',
+        record({
+          list: ['Cert*', z.array(certSummarySchema)],
+          totalRecords: ['TotalRecords', optInt],
+          startPosition: ['StartPosition', optInt],
+          pagingPageSize: ['PagingPageSize', optInt],
+        }),
+      ],
+      totalCertCount: ['TotalCertCount', optInt],
     }),
-  ],
-  totalCertCount: ['TotalCertCount', optInt],
-}),
-  z.transform((r) => ({
-  certs: r.certs.list,
-  totalRecords: r.certs.totalRecords ?? r.totalCertCount ?? r.certs.list.length,
-  startPosition: r.certs.startPosition,
-  pagingPageSize: r.certs.pagingPageSize,
-})),
-),
+    z.transform((r) => ({
+      certs: r.certs.list,
+      totalRecords: r.certs.totalRecords ?? r.totalCertCount ?? r.certs.list.length,
+      startPosition: r.certs.startPosition,
+      pagingPageSize: r.certs.pagingPageSize,
+    })),
+  ),
 );
 export type CertList = z.output<typeof certGetCertsSchema>;
 
 export const csrDataSchema = lazy(() =>
-record({
-  success: ['Success', optBool],
-  domainName: ['DomainName', optText],
-  organization: ['Organization', optText],
-  organizationUnit: ['OrganizationUnit', optText],
-  locality: ['Locality', optText],
-  state: ['State', optText],
-  country: ['Country', optText],
-  email: ['Email', optText],
-  hasBadExtensions: ['HasBadExtensions', optBool],
-}),
+  record({
+    success: ['Success', optBool],
+    domainName: ['DomainName', optText],
+    organization: ['Organization', optText],
+    organizationUnit: ['OrganizationUnit', optText],
+    locality: ['Locality', optText],
+    state: ['State', optText],
+    country: ['Country', optText],
+    email: ['Email', optText],
+    hasBadExtensions: ['HasBadExtensions', optBool],
+  }),
 );
 export type CsrData = z.output<typeof csrDataSchema>;
 
 const approverSchema = lazy(() =>
-record({
-  type: ['@_Type', optText],
-  email: ['ApproverEmail', optText],
-}),
+  record({
+    type: ['@_Type', optText],
+    email: ['ApproverEmail', optText],
+  }),
 );
 export interface Approver {
   /** Domain (whois), Generic (admin@ …) or Manual */
@@ -359,141 +337,137 @@ export interface Approver {
 }
 // <Approver Type="Manual"></Approver> carries no address: it only says one may be typed in
 const approvers = lazy(() =>
-z.pipe(
-  z.array(approverSchema),
-  z.transform((list) =>
-  list.filter((a): a is { type: string | undefined; email: string } => !!a.email).map((a): Approver => ({ type: a.type ?? '', email: a.email })),
-),
-),
+  z.pipe(
+    z.array(approverSchema),
+    z.transform((list) =>
+      list.filter((a): a is { type: string | undefined; email: string } => !!a.email).map((a): Approver => ({ type: a.type ?? '', email: a.email })),
+    ),
+  ),
 );
 
 export const configureCertSchema = lazy(() =>
-record({
-  certId: ['CertID', optInt],
-  prodType: ['ProdType', optInt],
-  csr: ['CSRData', csrDataSchema],
-  success: ['Success', optBool],
-  approvers: ['Approver*', approvers],
-}),
+  record({
+    certId: ['CertID', optInt],
+    prodType: ['ProdType', optInt],
+    csr: ['CSRData', csrDataSchema],
+    success: ['Success', optBool],
+    approvers: ['Approver*', approvers],
+  }),
 );
 export type ConfigureCertResult = z.output<typeof configureCertSchema>;
 
 export const approverListSchema = lazy(() =>
-record({
-  success: ['Success', optBool],
-  approvers: ['Approver*', approvers],
-}),
+  record({
+    success: ['Success', optBool],
+    approvers: ['Approver*', approvers],
+  }),
 );
 export type ApproverList = z.output<typeof approverListSchema>;
 
 export const purchaseCertSchema = lazy(() =>
-record({
-  success: ['Success', optBool],
-  certId: ['CertID', optInt],
-  geoTrustOrderId: ['GeoTrustOrderID', optText],
-  approverEmail: ['ApproverEmail', optText],
-  dvAuthMethod: ['DVAuthMethod', optText],
-  fileAuthName: ['FileAuthName', optText],
-  fileAuthContents: ['FileAuthContents', optText],
-  dnsAuthEntry: ['DNSAuthEntry', optText],
-  dnsAuthAddress: ['DNSAuthAddress', optText],
-  sslCertificate: ['SSLCertificate', optPemCertificate],
-}),
+  record({
+    success: ['Success', optBool],
+    certId: ['CertID', optInt],
+    geoTrustOrderId: ['GeoTrustOrderID', optText],
+    approverEmail: ['ApproverEmail', optText],
+    dvAuthMethod: ['DVAuthMethod', optText],
+    fileAuthName: ['FileAuthName', optText],
+    fileAuthContents: ['FileAuthContents', optText],
+    dnsAuthEntry: ['DNSAuthEntry', optText],
+    dnsAuthAddress: ['DNSAuthAddress', optText],
+    sslCertificate: ['SSLCertificate', optPemCertificate],
+  }),
 );
 export type PurchaseCertResult = z.output<typeof purchaseCertSchema>;
 
 // The private key element (PVT) is left out on purpose: it must never travel further.
 export const certDetailSchema = lazy(() =>
-z.pipe(
-  record({
-  certId: ['CertID', optInt],
-  domainName: ['DomainName', optText],
-  validityPeriod: ['ValidityPeriod', optInt],
-  orderDate: ['OrderDate', optDate],
-  configDate: ['ConfigDate', optDate],
-  renewalIndicator: ['RenewalIndicator', optBool],
-  webServerTypeId: ['WebServerTypeID', optInt],
-  orderId: ['OrderID', optInt],
-  orderDetailId: ['OrderDetailID', optInt],
-  expirationDate: ['ExpirationDate', optDate],
-  dvAuthMethod: ['DVAuthMethod', optText],
-  authStatusName: ['AuthStatusName', optText],
-  approverEmail: ['ApproverEmail', optText],
-  fileAuthName: ['FileAuthName', optText],
-  fileAuthContents: ['FileAuthContents', optText],
-  dnsAuthEntry: ['DNSAuthEntry', optText],
-  dnsAuthAddress: ['DNSAuthAddress', optText],
-  message: ['Message', optText],
-  certStatusId: ['CertStatusID', int],
-  certStatus: ['CertStatus', optText],
-  certStatusDetail: ['CertStatusDetail', optText],
-  reissueStatus: ['ReissueStatus', optText],
-  prodType: ['ProdType', optInt],
-  prodDesc: ['ProdDesc', optText],
-  sslCertificate: ['SSLCertificate', optPemCertificate],
-  caCerts: ['CACerts', optText],
-  intermediateCertificates: ['IntermediateCertificates', record({ ica: ['ICA*', z.array(optText)] })],
-  csr: ['CSR', optText],
-  domainList: ['DomainList', optText],
-}),
-  z.transform(({ intermediateCertificates, ...d }) => {
-  const intermediates = intermediateCertificates.ica.filter((s): s is string => !!s);
-  const chain: string[] = [];
-  for (const pem of [...intermediates.flatMap(splitPems), ...splitPems(d.caCerts)]) if (!chain.includes(pem)) chain.push(pem);
-  return { ...d, intermediates, /** the CA certificates, leaf's issuer first, each once */ chain };
-}),
-),
+  z.pipe(
+    record({
+      certId: ['CertID', optInt],
+      domainName: ['DomainName', optText],
+      validityPeriod: ['ValidityPeriod', optInt],
+      orderDate: ['OrderDate', optDate],
+      configDate: ['ConfigDate', optDate],
+      renewalIndicator: ['RenewalIndicator', optBool],
+      webServerTypeId: ['WebServerTypeID', optInt],
+      orderId: ['OrderID', optInt],
+      orderDetailId: ['OrderDetailID', optInt],
+      expirationDate: ['ExpirationDate', optDate],
+      dvAuthMethod: ['DVAuthMethod', optText],
+      authStatusName: ['AuthStatusName', optText],
+      approverEmail: ['ApproverEmail', optText],
+      fileAuthName: ['FileAuthName', optText],
+      fileAuthContents: ['FileAuthContents', optText],
+      dnsAuthEntry: ['DNSAuthEntry', optText],
+      dnsAuthAddress: ['DNSAuthAddress', optText],
+      message: ['Message', optText],
+      certStatusId: ['CertStatusID', int],
+      certStatus: ['CertStatus', optText],
+      certStatusDetail: ['CertStatusDetail', optText],
+      reissueStatus: ['ReissueStatus', optText],
+      prodType: ['ProdType', optInt],
+      prodDesc: ['ProdDesc', optText],
+      sslCertificate: ['SSLCertificate', optPemCertificate],
+      caCerts: ['CACerts', optText],
+      intermediateCertificates: ['IntermediateCertificates', record({ ica: ['ICA*', z.array(optText)] })],
+      csr: ['CSR', optText],
+      domainList: ['DomainList', optText],
+    }),
+    z.transform(({ intermediateCertificates, ...d }) => {
+      const intermediates = intermediateCertificates.ica.filter((s): s is string => !!s);
+      const chain: string[] = [];
+      for (const pem of [...intermediates.flatMap(splitPems), ...splitPems(d.caCerts)]) if (!chain.includes(pem)) chain.push(pem);
+      return { ...d, intermediates, /** the CA certificates, leaf's issuer first, each once */ chain };
+    }),
+  ),
 );
 export type CertDetail = z.output<typeof certDetailSchema>;
 
 export const approverChangeSchema = lazy(() =>
-record({
-  approverEmail: ['ApproverEmail', optText],
-  success: ['Success', optBool],
-}),
+  record({
+    approverEmail: ['ApproverEmail', optText],
+    success: ['Success', optBool],
+  }),
 );
 export type ApproverChangeResult = z.output<typeof approverChangeSchema>;
 
-export const successSchema = lazy(() =>
-record({ success: ['Success', optBool] }),
-);
+export const successSchema = lazy(() => record({ success: ['Success', optBool] }));
 export type SuccessResult = z.output<typeof successSchema>;
 
-export const modifyOrderSchema = lazy(() =>
-record({ certId: ['CertID', optInt] }),
-);
+export const modifyOrderSchema = lazy(() => record({ certId: ['CertID', optInt] }));
 export type ModifyOrderResult = z.output<typeof modifyOrderSchema>;
 
 export const reissueSchema = lazy(() =>
-record({
-  success: ['Success', optBool],
-  message: ['Message', optText],
-}),
+  record({
+    success: ['Success', optBool],
+    message: ['Message', optText],
+  }),
 );
 export type ReissueResult = z.output<typeof reissueSchema>;
 
 export const productSchema = lazy(() =>
-record({
-  prodCode: ['ProdCode', text],
-  prodType: ['ProdType', optInt],
-  prodDesc: ['ProdDesc', optText],
-  qtyDesc: ['QtyDesc', optText],
-  retailPrice: ['RetailPrice', optAmount],
-  resellerPrice: ['ResellerPrice', optAmount],
-  enabled: ['Enabled', optBool],
-  years: ['Years*', z.array(int)],
-}),
+  record({
+    prodCode: ['ProdCode', text],
+    prodType: ['ProdType', optInt],
+    prodDesc: ['ProdDesc', optText],
+    qtyDesc: ['QtyDesc', optText],
+    retailPrice: ['RetailPrice', optAmount],
+    resellerPrice: ['ResellerPrice', optAmount],
+    enabled: ['Enabled', optBool],
+    years: ['Years*', z.array(int)],
+  }),
 );
 export type EnomProduct = z.output<typeof productSchema>;
 
 export const getCertsSchema = lazy(() =>
-z.pipe(
-  record({
-  reseller: ['Reseller', optBool],
-  certs: ['Certs', record({ list: ['Cert*', z.array(productSchema)] })],
-  certCount: ['CertCount', optInt],
-}),
-  z.transform((r) => ({ reseller: r.reseller, products: r.certs.list, certCount: r.certCount })),
-),
+  z.pipe(
+    record({
+      reseller: ['Reseller', optBool],
+      certs: ['Certs', record({ list: ['Cert*', z.array(productSchema)] })],
+      certCount: ['CertCount', optInt],
+    }),
+    z.transform((r) => ({ reseller: r.reseller, products: r.certs.list, certCount: r.certCount })),
+  ),
 );
 export type ProductList = z.output<typeof getCertsSchema>;
