@@ -5,7 +5,7 @@ import { createContext, type Options } from './billmgr/context';
 import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors';
 import { createLogger, type Logger } from './billmgr/log';
 import { readLogLevel } from './billmgr/logline';
-import { createMgrctl } from './billmgr/mgrctl';
+import { createMgrctl, type Mgrctl } from './billmgr/mgrctl';
 import { writeStdout } from './billmgr/stdout';
 import { ALIASES, COMMANDS, type CommandEntry } from './commands/index';
 
@@ -136,6 +136,9 @@ export async function main(argv: string[]): Promise<number> {
   let log: Logger | undefined;
   let target: { command: string; item?: number; runningoperation?: number } = { command: '' };
   let close = async () => {};
+  // The run's mgrctl, once there is a context: the error path reports through it too (its shell is
+  // running already; a second mgrctl would start a second one).
+  let mgrctl: Mgrctl | undefined;
   // The log file opens on the first line written: the quiet commands (features, approver), which
   // write none at the default level, never touch it.
   const root = createLogger(readLogLevel());
@@ -153,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const need of entry.needs) if (opts[need] === undefined) throw missing(need, `--command ${command} needs --${need}`);
     const ctx = createContext(command, opts, log);
     close = () => ctx.close();
+    mgrctl = ctx.mgrctl;
     if (entry.service && ctx.doNothing()) {
       log.info('etc/billmgr.DoNothing exists: doing nothing');
       return 0;
@@ -180,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     // The error path's own code (the XML builder with it) loads only when it is taken.
     const { errorXml, reportToOperation } = await import('./billmgr/report');
     const xml = errorXml(err);
-    await reportToOperation(err, xml, target, createMgrctl(log), log);
+    await reportToOperation(err, xml, target, mgrctl ?? createMgrctl(log), log);
     writeStdout(`${xml}\n`);
     return 1;
   } finally {

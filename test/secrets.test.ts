@@ -192,6 +192,9 @@ describe('the sweep', () => {
     rig.setMgrctl({ fail: { 'service.postopen': 'exit' } });
     await withRo('open: mgrctl fails', await certItem(), 'billmgr');
     rig.setMgrctl({ fail: {} });
+    rig.setMgrctl({ fail: { paramlist: 'garbage' } });
+    await step('sync_item: paramlist answers with the database password in something that is not XML', ['--command', 'sync_item', '--item', String(await certItem())], 'billmgr');
+    rig.setMgrctl({ fail: {} });
 
     // BILLmanager's paramlist names a database password that no longer works
     const cfgFile = path.join(rig.root, 'fake-mgrctl.json');

@@ -201,29 +201,22 @@ const ENOM_NAMES = new Map<string, string>();
 /**
  * An element with the given children: `{ certId: ['CertID', int] }` reads <CertID> in any case into
  * `certId`. A name ending in `*` gathers the repeated or numbered children (`Cert*`: <Cert>… or
- * <Cert1> <Cert2>…) into an array.
+ * <Cert1> <Cert2>…) into an array. Called inside `lazy()`: made when its schema is first used.
  */
 export function record<F extends Fields>(fields: F) {
   const entries = Object.entries(fields);
   for (const [, [enom]] of entries) ENOM_NAMES.set(enom.toLowerCase(), enom.replace(/\*$/, ''));
-  // Built on first use: a run parses one or two kinds of answer, and making a zod schema costs far
-  // more than a z.lazy placeholder (14 command schemas here, each three or four zod objects).
-  return z.lazy(() => build(fields));
-}
-
-function build<F extends Fields>(fields: F) {
-  const entries = Object.entries(fields);
   const shape: Record<string, z.ZodMiniType> = {};
   for (const [, [enom, schema]] of entries) shape[enom.toLowerCase()] = schema;
   const pick = z.transform((v: unknown) => {
-      const node = Array.isArray(v) ? v[0] : v;
-      const obj = node !== null && typeof node === 'object' ? (node as Record<string, unknown>) : {};
-      const out: Record<string, unknown> = {};
-      for (const [, [enom]] of entries) {
-        const lc = enom.toLowerCase();
-        out[lc] = lc.endsWith('*') ? collect(obj as XmlNode, lc.slice(0, -1)) : obj[lc];
-      }
-      return out;
+    const node = Array.isArray(v) ? v[0] : v;
+    const obj = node !== null && typeof node === 'object' ? (node as Record<string, unknown>) : {};
+    const out: Record<string, unknown> = {};
+    for (const [, [enom]] of entries) {
+      const lc = enom.toLowerCase();
+      out[lc] = lc.endsWith('*') ? collect(obj as XmlNode, lc.slice(0, -1)) : obj[lc];
+    }
+    return out;
   });
   const rename = z.transform((o: Record<string, unknown>) => {
     const out: Record<string, unknown> = {};

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A stand-in for BILLmanager's mgrctl: records every call in $ROOT/mgrctl.jsonl, applies the writes a
 // processing module makes to the test database, answers paramlist, and fails when told to
-// ($ROOT/fake-mgrctl.json: { fail: { "service.setstatus": "exit" | "error" | "hang" } }).
+// ($ROOT/fake-mgrctl.json: { fail: { "service.setstatus": "exit" | "error" | "garbage" | "hang" } }).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -30,6 +30,13 @@ const failure = (config.fail || {})[func];
 if (failure === 'exit') {
   process.stderr.write(`mgrctl: ${func} failed (told to)\n`);
   process.exit(3);
+}
+if (failure === 'garbage') {
+  // paramlist's answer cut off: not XML, and the database password in it (first, so that any
+  // shortened copy of the answer would still hold it)
+  const { DBPassword, ...rest } = config.paramlist;
+  process.stdout.write(`<doc><elem><DBPassword>${xmlEscape(DBPassword)}</DBPassword></elem>${Object.entries(rest).map(([k, v]) => `<elem><${k}>${xmlEscape(v)}</${k}>`).join('')}<elem`);
+  process.exit(0);
 }
 if (failure === 'error') {
   process.stdout.write(`<?xml version="1.0" encoding="UTF-8"?>\n<doc><error type="access" object="${xmlEscape(func)}"><msg>told to fail</msg></error></doc>\n`);

@@ -45,7 +45,7 @@ export interface Rig {
   calls(): MgrctlCall[];
   clearCalls(): void;
   /** `paramlist`: entries replaced in what paramlist answers (`{}` restores the rig's own). */
-  setMgrctl(patch: { fail?: Record<string, 'exit' | 'error' | 'hang'>; taskType?: string | null; paramlist?: Record<string, string> }): void;
+  setMgrctl(patch: { fail?: Record<string, 'exit' | 'error' | 'garbage' | 'hang'>; taskType?: string | null; paramlist?: Record<string, string> }): void;
   logText(): string;
   encrypt(value: string): string;
   addModule(m: { name?: string; url: string; username: string; password: string; active?: boolean; module?: string }): Promise<number>;
