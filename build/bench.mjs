@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 // The test rig and the ENOM simulator, TypeScript loaded by tsx (node --import tsx) as CommonJS, as
 // the tests load them (rig.ts finds the repository through its __dirname).
@@ -44,15 +45,13 @@ const { makeCsr, startEnomSim } = require('../test/support/enom-sim.ts');
 const { CONTACT: FORM } = require('../test/support/order.ts');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : dflt;
-};
-const RUNS = Number(opt('--runs', '20'));
-const WARMUP = Number(opt('--warmup', '3'));
-const BIN = path.resolve(opt('--bin', path.join(root, 'dist', 'pmenomssl')));
-const WRITE = !argv.includes('--no-write');
+const { values: args } = parseArgs({
+  options: { runs: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' }, bin: { type: 'string' }, 'no-write': { type: 'boolean' } },
+});
+const RUNS = Number(args.runs);
+const WARMUP = Number(args.warmup);
+const BIN = path.resolve(args.bin ?? path.join(root, 'dist', 'pmenomssl'));
+const WRITE = !args['no-write'];
 const DOC = path.join(root, 'docs', 'bench.md');
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 if (!(RUNS >= 15)) throw new Error('--runs: at least 15');

@@ -66,13 +66,7 @@ const TRIMS = [
 // first used instead. Per file under node_modules: an identifier and how often the file names it (a
 // changed dependency is noticed, warned about and left as it is), then [text found exactly once, its
 // replacement].
-const LAZY = {
-  // child_process (~8 ms: net, stream, dgram behind it) serves commander's executable subcommands.
-  'commander/lib/command.js': {
-    word: ['childProcess', 4],
-    edits: [["const childProcess = require('node:child_process');\n", "const childProcess = { get spawn() { return require('node:child_process').spawn; } };\n"]],
-  },
-};
+const LAZY = {};
 
 // tls: mysql2 speaks TLS to the database only when the connection asks for ssl; src/billmgr/db.ts
 // connects over a socket or plain TCP, as BILLmanager's own settings do (~5 ms).
@@ -533,7 +527,7 @@ if (process.env.PMENOMSSL_TRACE) {
   }
   // "run (own)": a chunk's top level, less the chunks it requires (their compiling counts as its own).
   for (const [i, c] of chunks.entries()) {
-    const ins = Object.keys(c.meta.inputs).map((k) => k.replace(/^(\.\.\/)*node_modules\/((@[^/]+\/)?[^/]+).*/, '$2'));
+    const ins = Object.keys(c.meta?.inputs ?? { [c.name]: 0 }).map((k) => k.replace(/^(\.\.\/)*node_modules\/((@[^/]+\/)?[^/]+).*/, '$2'));
     console.log(`trace: chunk ${i}: ${[...new Set(ins)].join(' ')} (${c.code.length} bytes)`);
   }
 }

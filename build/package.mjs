@@ -30,6 +30,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import util from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { buildStandalone } from './sea.mjs';
 
@@ -86,17 +87,22 @@ function run(cmd, args, opts = {}) {
 }
 
 function parseArgs(argv) {
-  const o = { out: path.join(root, 'dist'), standalone: true, build: true, node: undefined, codeCache: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--out') o.out = path.resolve(argv[++i] ?? fail('--out needs a directory'));
-    else if (a === '--no-standalone') o.standalone = false;
-    else if (a === '--no-build') o.build = false;
-    else if (a === '--no-code-cache') o.codeCache = false;
-    else if (a === '--node') o.node = argv[++i] ?? fail('--node needs a path');
-    else fail(`unknown option ${a}`);
+  let values;
+  try {
+    ({ values } = util.parseArgs({
+      args: argv,
+      options: { out: { type: 'string' }, node: { type: 'string' }, 'no-standalone': { type: 'boolean' }, 'no-build': { type: 'boolean' }, 'no-code-cache': { type: 'boolean' } },
+    }));
+  } catch (e) {
+    fail(e.message);
   }
-  return o;
+  return {
+    out: path.resolve(values.out ?? path.join(root, 'dist')),
+    standalone: !values['no-standalone'],
+    build: !values['no-build'],
+    codeCache: !values['no-code-cache'],
+    node: values.node,
+  };
 }
 
 function sourceDateEpoch() {

@@ -1,6 +1,10 @@
 // argv → command. BILLmanager runs `pmenomssl --command NAME [--item ID] …` (billmanager.md §2);
 // admins run the same from a shell. Whatever happens, stdout gets XML and the exit code tells.
-import { Command, CommanderError } from 'commander';
+//
+// argv is read by Node's own util.parseArgs, not commander: every option takes one value, and the
+// only other things are --help and --version, so commander's classes, help machinery and events
+// were ~2.5 ms of every run (docs/bench.md) for nothing parseArgs does not do.
+import { parseArgs } from 'node:util';
 import { createContext, type Options } from './billmgr/context';
 import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors';
 import { createLogger, type Logger } from './billmgr/log';
@@ -47,7 +51,20 @@ interface Parsed {
   unknown: string[];
 }
 
+/** The options parseArgs knows: ours, each a string that may be given more than once, and --help, --version. */
+const PARSE_OPTIONS = {
+  ...(Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, { type: 'string', multiple: true }])) as Record<OptionName, { type: 'string'; multiple: true }>),
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
 async function helpText(): Promise<string> {
+  const flags: [string, string][] = [
+    ['-V, --version', 'output the version number'],
+    ...Object.entries(OPTIONS).map(([name, help]): [string, string] => [`--${name} <${name === 'command' ? 'name' : 'value'}>`, help]),
+    ['-h, --help', 'display this help'],
+  ];
+  const width = Math.max(...flags.map(([f]) => f.length)) + 2;
   const lines = await Promise.all(
     Object.entries(COMMANDS).map(async ([name, c]) => {
       const needs = c.needs.map((n) => ` --${n} …`).join('');
@@ -55,50 +72,56 @@ async function helpText(): Promise<string> {
     }),
   );
   const aliases = Object.entries(ALIASES).map(([a, n]) => `  ${a.padEnd(18)} same as ${n}`);
-  return `\nCommands:\n${[...lines, ...aliases].join('\n')}\n\nBILLmanager root: $MGR5_ROOT or /usr/local/mgr5; log: <root>/var/pmenomssl.log\n`;
+  return [
+    'Usage: pmenomssl --command <name> [options]',
+    '',
+    'BILLmanager processing module for ENOM SSL certificates',
+    '',
+    'Options:',
+    ...flags.map(([f, h]) => `  ${f.padEnd(width)}${h}`),
+    '',
+    'Commands:',
+    ...lines,
+    ...aliases,
+    '',
+    'BILLmanager root: $MGR5_ROOT or /usr/local/mgr5; log: <root>/var/pmenomssl.log',
+    '',
+  ].join('\n');
 }
 
 async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
-  const program = new Command('pmenomssl')
-    .description('BILLmanager processing module for ENOM SSL certificates')
-    .version(VERSION, '-V, --version')
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .exitOverride()
-    .configureOutput({ writeOut: writeStdout, writeErr: () => {} });
-  // Commander keeps the last of repeated options; "--item 1 --item 2" or "--command close --command
-  // open" is ambiguous, so every value is recorded and differing repeats are refused below.
-  const given: Record<string, string[]> = {};
-  for (const [name, help] of Object.entries(OPTIONS)) {
-    program.option(`--${name} <${name === 'command' ? 'name' : 'value'}>`, help);
-    program.on(`option:${name}`, (v: string) => (given[name] ??= []).push(v));
+  // strict: false: an option BILLmanager adds in a later version is logged and ignored, not fatal;
+  // an option's value is the next argument whatever it looks like (`--domain -x` is the domain -x).
+  const { values, tokens } = parseArgs({ args: argv, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  if (values.help) {
+    writeStdout(await helpText());
+    return 'exit';
   }
-  if (argv.some((a) => a === '--help' || a === '-h')) program.addHelpText('after', await helpText());
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 'exit';
-      const m = /'(--[a-z]+)/.exec(err.message);
-      throw new ModuleError('missing', `command line: ${err.message.replace(/^error: /, '')}`, { object: m?.[1]?.slice(2) ?? 'argv' });
-    }
-    throw err;
+  if (values.version) {
+    writeStdout(`${VERSION}\n`);
+    return 'exit';
   }
-  for (const [name, values] of Object.entries(given)) {
-    if (new Set(values).size > 1) {
-      const shown = values.slice(0, 3).map((v) => `"${v.slice(0, 64)}"`).join(', ');
-      throw badValue(name, values[0]!.slice(0, 64), `--${name} is given ${values.length} times with different values (${shown}${values.length > 3 ? ', …' : ''})`);
-    }
-  }
-  const raw = program.opts<Record<string, string | undefined>>();
   const opts: Options = {};
+  let command = '';
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
-    const v = raw[name];
-    if (v === undefined || name === 'command') continue;
-    if ((ID_OPTIONS as readonly string[]).includes(name)) opts[name as (typeof ID_OPTIONS)[number]] = parseId(name, v);
+    const given = values[name] as (string | boolean)[] | undefined;
+    if (!given) continue;
+    // `--item` as the last argument: no value (parseArgs gives true).
+    if (given.some((v) => typeof v !== 'string')) throw missing(name, `command line: option '--${name} <${name === 'command' ? 'name' : 'value'}>' argument missing`);
+    const list = given as string[];
+    // "--item 1 --item 2" or "--command close --command open" is ambiguous: differing repeats are refused.
+    if (new Set(list).size > 1) {
+      const shown = list.slice(0, 3).map((v) => `"${v.slice(0, 64)}"`).join(', ');
+      throw badValue(name, list[0]!.slice(0, 64), `--${name} is given ${list.length} times with different values (${shown}${list.length > 3 ? ', …' : ''})`);
+    }
+    const v = list[0]!;
+    if (name === 'command') command = v;
+    else if ((ID_OPTIONS as readonly string[]).includes(name)) opts[name as (typeof ID_OPTIONS)[number]] = parseId(name, v);
     else (opts as Record<string, string>)[name] = v;
   }
-  return { command: raw.command ?? '', opts, unknown: program.args };
+  // What is not ours (options of a later BILLmanager, stray words), as given, for the log.
+  const unknown = tokens.filter((t) => t.kind === 'positional' || (t.kind === 'option' && !Object.hasOwn(PARSE_OPTIONS, t.name))).map((t) => argv[t.index]!);
+  return { command, opts, unknown };
 }
 
 function bindingsFor(command: string, opts: Options): Record<string, unknown> {

@@ -179,6 +179,24 @@ describe('sync_item', () => {
     assert.deepEqual(again.mgr, ['paramlist'], 'nothing twice, certificate.open above all');
   });
 
+  it('a failed certificate.save: nothing announced, status unchanged; the next sync saves and announces once', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'save-fails.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    sim.issue(Number((await params(item)).enom_certid));
+    rig.setMgrctl({ fail: { 'certificate.save': 'exit' } });
+    const failed = await run('sync_item', item).finally(() => rig.setMgrctl({ fail: {} }));
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stdout, /<error type="billmgr"/);
+    assert.match(failed.stdout, /certificate\.save/);
+    assert.deepEqual(failed.mgr, ['paramlist', 'certificate.save'], 'nothing after the failed save');
+    assert.notEqual((await params(item)).service_status, '5');
+
+    const retried = await run('sync_item', item);
+    ok(retried);
+    assert.deepEqual(retried.mgr.slice(3), ['certificate.open', 'service.setstatus']);
+    assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist']);
+  });
+
   it('rejected → status 6 and certificate.failed, once', async () => {
     const item = await certItem('certificate-comodo-essential', 'reject.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));

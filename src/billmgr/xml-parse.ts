@@ -13,6 +13,8 @@ const parser = new XMLParser({
   ignorePiTags: true,
   processEntities: true,
   htmlEntities: false,
+  // No callback here reads the path of a value: not building it as a string for every value.
+  jPath: false,
 });
 
 /** Characters XML 1.0 does not allow anywhere in a document. */

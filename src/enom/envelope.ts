@@ -35,6 +35,8 @@ const parser = new XMLParser({
   ignorePiTags: true,
   processEntities: true,
   htmlEntities: false,
+  // No callback here reads the path of a value: not building it as a string for every value.
+  jPath: false,
   transformTagName: (n) => n.toLowerCase(),
   transformAttributeName: (n) => n.toLowerCase(),
 });
