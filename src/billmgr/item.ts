@@ -87,23 +87,43 @@ function plainRows(rows: unknown[], what: string): Record<string, string> {
   return out;
 }
 
+/**
+ * A params table and its crypted twin in one statement (each statement is a round trip to the
+ * database). Both sides are cast to one character set, so that tables created with different
+ * collations over the years cannot make MariaDB refuse the UNION.
+ */
+function paramsQuery(plain: string, crypted: string, key: string): string {
+  const col = (c: string) => `CAST(${c} AS CHAR CHARACTER SET utf8mb4)`;
+  return `SELECT 0 AS crypted, ${col('intname')} AS intname, ${col('value')} AS value FROM ${plain} WHERE ${key} = ?
+          UNION ALL
+          SELECT 1, ${col('intname')}, ${col('value')} FROM ${crypted} WHERE ${key} = ?`;
+}
+
+async function splitParams(ctx: Context, rows: { crypted?: unknown }[], plainWhat: string, cryptedWhat: string): Promise<Record<string, string>> {
+  const isCrypted = (r: { crypted?: unknown }) => Number(r.crypted) === 1;
+  return {
+    ...plainRows(rows.filter((r) => !isCrypted(r)), plainWhat),
+    ...(await decryptRows(ctx, rows.filter(isCrypted), cryptedWhat)),
+  };
+}
+
 export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
   const db = await ctx.db();
-  const [rows, params, crypted, certs] = await Promise.all([
+  const [rows, params] = await Promise.all([
+    // certificate.item is unique: at most one row.
     db.query(
       `SELECT i.id, i.status, i.period, i.expiredate, i.opendate, i.processingmodule,
-              p.intname AS pricelist_intname, t.intname AS itemtype_intname
+              p.intname AS pricelist_intname, t.intname AS itemtype_intname, c.csr, c.crt
          FROM item i JOIN pricelist p ON p.id = i.pricelist JOIN itemtype t ON t.id = p.itemtype
+         LEFT JOIN certificate c ON c.item = i.id
         WHERE i.id = ?`,
       [itemId],
     ),
-    db.query('SELECT intname, value FROM itemparam WHERE item = ?', [itemId]),
-    db.query('SELECT intname, value FROM itemcryptedparam WHERE item = ?', [itemId]),
-    db.query('SELECT csr, crt FROM certificate WHERE item = ?', [itemId]),
+    db.query<{ crypted?: unknown }>(paramsQuery('itemparam', 'itemcryptedparam', 'item'), [itemId, itemId]),
   ]);
   if (rows.length === 0) throw new ModuleError('value', `item ${itemId} not found in BILLmanager's database`, { object: 'item', value: String(itemId) });
   const row = parseRow(itemRow, rows[0], 'item');
-  const cert = certs.length ? parseRow(certRow, certs[0], 'certificate') : { csr: null, crt: null };
+  const cert = parseRow(certRow, rows[0], 'certificate');
   return {
     id: row.id,
     status: row.status,
@@ -113,7 +133,7 @@ export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
     processingmodule: row.processingmodule,
     pricelist: row.pricelist_intname.toLowerCase(),
     itemtype: row.itemtype_intname,
-    params: { ...plainRows(params, 'itemparam'), ...(await decryptRows(ctx, crypted, 'itemcryptedparam')) },
+    params: await splitParams(ctx, params, 'itemparam', 'itemcryptedparam'),
     csr: cert.csr,
     crt: cert.crt,
   };
@@ -121,10 +141,9 @@ export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
 
 export async function loadProcessingModule(ctx: Context, moduleId: number): Promise<ProcessingModule> {
   const db = await ctx.db();
-  const [rows, params, crypted] = await Promise.all([
+  const [rows, params] = await Promise.all([
     db.query('SELECT id, name, module, active FROM processingmodule WHERE id = ?', [moduleId]),
-    db.query('SELECT intname, value FROM processingparam WHERE processingmodule = ?', [moduleId]),
-    db.query('SELECT intname, value FROM processingcryptedparam WHERE processingmodule = ?', [moduleId]),
+    db.query<{ crypted?: unknown }>(paramsQuery('processingparam', 'processingcryptedparam', 'processingmodule'), [moduleId, moduleId]),
   ]);
   if (rows.length === 0) throw new ModuleError('value', `processing module ${moduleId} not found in BILLmanager's database`, { object: 'module', value: String(moduleId) });
   const row = parseRow(moduleRow, rows[0], 'processingmodule');
@@ -135,7 +154,7 @@ export async function loadProcessingModule(ctx: Context, moduleId: number): Prom
     id: row.id,
     name: row.name,
     active: row.active !== 'off',
-    params: { ...plainRows(params, 'processingparam'), ...(await decryptRows(ctx, crypted, 'processingcryptedparam')) },
+    params: await splitParams(ctx, params, 'processingparam', 'processingcryptedparam'),
   };
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createShell, ShellError, shellQuote } from '../../src/billmgr/shell';
+import { childrenOf, createShell, ShellError, shellQuote } from '../../src/billmgr/shell';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmenomssl-shell-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -161,6 +161,35 @@ describe('shell: failures', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(out, 'x\0');
     assert.ok(Date.now() - t0 < 15_000);
+  });
+});
+
+describe('shell: the programs a timeout ends', () => {
+  it('are the shell\'s children, read from /proc (this process: the shell it started)', async () => {
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    const prog = script('ppid', 'echo $PPID');
+    const shellPid = Number((await sh.run(prog, [])).stdout.trim());
+    assert.ok(childrenOf(process.pid).includes(shellPid));
+    assert.deepEqual(childrenOf(shellPid), []);
+  });
+
+  it('without task/PID/children: every stat line is read, odd process names too', () => {
+    const proc = fs.mkdtempSync(path.join(dir, 'proc-'));
+    const stat = (pid: number, comm: string, ppid: number) => {
+      fs.mkdirSync(path.join(proc, String(pid)), { recursive: true });
+      fs.writeFileSync(path.join(proc, String(pid), 'stat'), `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194304\n`);
+    };
+    stat(100, 'sh', 1);
+    stat(101, 'mgrctl', 100);
+    stat(102, 'a ) 7 (b', 100); // a name that looks like more fields
+    stat(103, 'other', 1000);
+    stat(104, 'x) S 100 (y', 1);
+    fs.mkdirSync(path.join(proc, 'self'));
+    assert.deepEqual(childrenOf(100, proc), [101, 102]);
+    fs.mkdirSync(path.join(proc, '100', 'task', '100'), { recursive: true });
+    fs.writeFileSync(path.join(proc, '100', 'task', '100', 'children'), '101 ');
+    assert.deepEqual(childrenOf(100, proc), [101]);
+    assert.deepEqual(childrenOf(100, path.join(dir, 'no-proc')), []);
   });
 });
 
