@@ -14,7 +14,10 @@
 //     run              a command after an install or upgrade, which compiles and writes the cache
 //   approver           --command approver --module 1 --domain www.example.com
 //   check_connection   settings on stdin, one GetBalance against the ENOM simulator (127.0.0.1)
-//   sync_item pending  --item P: a certificate the CA has not issued yet
+//   sync_item pending  --item P: a certificate the CA has not issued yet, first poll after the
+//                      order (its status goes from requested to waiting: one mgrctl call)
+//   sync_item pending, --item W: the same polled again, as every later sync round does while the CA
+//     later poll       waits (nothing changed: paramlist is its only mgrctl call)
 //   sync_item issued   --item I: one ENOM has issued (certificate, chain and expiry handed over)
 // with a throwaway MariaDB (test/support/rig.ts) and the ENOM simulator (test/support/enom-sim.ts).
 // The items are bought with `open` through the rig's fake mgrctl; then $MGR5_ROOT/sbin/mgrctl is
@@ -63,6 +66,7 @@ const TARGET = {
   approver: { ratio: 1.3 },
   check_connection: { ratio: 1.8 },
   'sync_item pending': { ratio: 2.5, mgrctl: 2 },
+  'sync_item pending, later poll': { ratio: 2.5, mgrctl: 2 },
   'sync_item issued': { ratio: 2.5, mgrctl: 5 },
 };
 const RSS_MB = 80;
@@ -106,13 +110,22 @@ try {
   const moduleId = await rig.addModule({ url: sim.url, username: 'u', password: 'p' });
   const item = async (cn) => rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl', module: moduleId, csr: makeCsr(cn).csr, params: CONTACT });
   const pending = await item('pending.example.com');
+  const waiting = await item('waiting.example.com');
   const issued = await item('issued.example.com');
-  for (const id of [pending, issued]) {
+  for (const id of [pending, waiting, issued]) {
     const r = await run(BIN, ['--command', 'open', '--item', String(id)], { env });
     if (r.code !== 0) throw new Error(`open --item ${id} failed: ${r.out}${r.err}`);
   }
   const [[row]] = await rig.db.query("SELECT value FROM itemparam WHERE item = ? AND intname = 'enom_certid'", [issued]);
   sim.issue(Number(row.value));
+  // A certificate polled before: the rig's mgrctl records "waiting for issue" (4) as BILLmanager
+  // would, so each later poll finds nothing to change. (The stub below records nothing: the pending
+  // item stays "requested" (3), and each run of it is a first poll that sets 4.)
+  {
+    const r = await run(BIN, ['--command', 'sync_item', '--item', String(waiting)], { env });
+    const [[st]] = await rig.db.query("SELECT value FROM itemparam WHERE item = ? AND intname = 'service_status'", [waiting]);
+    if (r.code !== 0 || st?.value !== '4') throw new Error(`sync_item --item ${waiting} did not record status 4: ${r.out}${r.err}`);
+  }
 
   // The stub mgrctl: paramlist from the rig's settings, <doc><ok/></doc> otherwise; one line per spawn.
   // (sh builtins only: one fork and exec per call, as cheap as a process gets).
@@ -135,6 +148,7 @@ try {
     { name: 'approver', cmd: BIN, args: ['--command', 'approver', '--module', '1', '--domain', 'www.example.com'] },
     { name: 'check_connection', cmd: BIN, args: ['--command', 'check_connection'], stdin: settings },
     { name: 'sync_item pending', cmd: BIN, args: ['--command', 'sync_item', '--item', String(pending)] },
+    { name: 'sync_item pending, later poll', cmd: BIN, args: ['--command', 'sync_item', '--item', String(waiting)] },
     { name: 'sync_item issued', cmd: BIN, args: ['--command', 'sync_item', '--item', String(issued)] },
   ];
   const expected = {

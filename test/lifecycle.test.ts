@@ -197,6 +197,22 @@ describe('sync_item', () => {
     assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist']);
   });
 
+  it("the item's processing module wins over --module; --module stands in for an item that names none", async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'module.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    // The item's own module, whatever --module says.
+    ok(await run('sync_item', item, ['--module', '1999999']));
+    await rig.db.query('UPDATE item SET processingmodule = NULL WHERE id = ?', [item]);
+    const none = await run('sync_item', item);
+    assert.notEqual(none.code, 0);
+    assert.match(none.stdout, /<error type="missing" object="processingmodule"/);
+    const missing = await run('sync_item', item, ['--module', '1999999']);
+    assert.match(missing.stdout, /<error type="value" object="module"/);
+    const stood = await run('sync_item', item, ['--module', String(moduleId)]);
+    ok(stood);
+    assert.deepEqual(stood.enom, ['CertGetCertDetail']);
+  });
+
   it('rejected → status 6 and certificate.failed, once', async () => {
     const item = await certItem('certificate-comodo-essential', 'reject.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));

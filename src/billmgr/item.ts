@@ -87,44 +87,76 @@ function plainRows(rows: unknown[], what: string): Record<string, string> {
   return out;
 }
 
+const text = (c: string) => `CAST(${c} AS CHAR CHARACTER SET utf8mb4)`;
+
 /**
- * A params table and its crypted twin in one statement (each statement is a round trip to the
- * database). Both sides are cast to one character set, so that tables created with different
- * collations over the years cannot make MariaDB refuse the UNION.
+ * Params tables in one statement (each statement is a round trip to the database), each row tagged
+ * with its table. Every side is cast to one character set, so that tables created with different
+ * collations over the years cannot make MariaDB refuse the UNION. [table, key column, key SQL]
  */
-function paramsQuery(plain: string, crypted: string, key: string): string {
-  const col = (c: string) => `CAST(${c} AS CHAR CHARACTER SET utf8mb4)`;
-  return `SELECT 0 AS crypted, ${col('intname')} AS intname, ${col('value')} AS value FROM ${plain} WHERE ${key} = ?
-          UNION ALL
-          SELECT 1, ${col('intname')}, ${col('value')} FROM ${crypted} WHERE ${key} = ?`;
+function paramsQuery(tables: [string, string, string][]): string {
+  return tables.map(([table, key, value]) => `SELECT '${table}' AS tbl, ${text('intname')} AS intname, ${text('value')} AS value FROM ${table} WHERE ${key} = ${value}`).join('\nUNION ALL\n');
 }
 
-async function splitParams(ctx: Context, rows: { crypted?: unknown }[], plainWhat: string, cryptedWhat: string): Promise<Record<string, string>> {
-  const isCrypted = (r: { crypted?: unknown }) => Number(r.crypted) === 1;
+type ParamRow = { tbl?: unknown };
+
+async function paramsOf(ctx: Context, rows: ParamRow[], plain: string, crypted: string): Promise<Record<string, string>> {
   return {
-    ...plainRows(rows.filter((r) => !isCrypted(r)), plainWhat),
-    ...(await decryptRows(ctx, rows.filter(isCrypted), cryptedWhat)),
+    ...plainRows(rows.filter((r) => r.tbl === plain), plain),
+    ...(await decryptRows(ctx, rows.filter((r) => r.tbl === crypted), crypted)),
   };
 }
 
-export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
+function moduleOf(raw: unknown, id: number): Omit<ProcessingModule, 'params'> {
+  const row = parseRow(moduleRow, raw, 'processingmodule');
+  if (row.module !== MODULE_NAME) {
+    throw new ModuleError('value', `processing module ${id} is a "${row.module}" module, not ${MODULE_NAME}`, { object: 'module', value: String(id) });
+  }
+  return { id: row.id, name: row.name, active: row.active !== 'off' };
+}
+
+const moduleNotFound = (id: number) => new ModuleError('value', `processing module ${id} not found in BILLmanager's database`, { object: 'module', value: String(id) });
+
+export interface ItemAndModule {
+  item: Item;
+  /** the item's processing module, or the fallback given; undefined when neither names one */
+  moduleId?: number;
+  module?: ProcessingModule;
+}
+
+/**
+ * The item (its tariff, params and certificate) and, with `module`, its processing module (or the
+ * fallback id when the item names none) with that module's params: two statements, sent together.
+ */
+async function readItem(ctx: Context, itemId: number, module?: { fallback?: number }): Promise<ItemAndModule> {
   const db = await ctx.db();
+  // The item's processing module, else the fallback.
+  const moduleId = 'COALESCE((SELECT processingmodule FROM item WHERE id = ?), ?)';
+  const fallback = module?.fallback ?? null;
   const [rows, params] = await Promise.all([
-    // certificate.item is unique: at most one row.
+    // certificate.item is unique, processingmodule.id the key: at most one row.
     db.query(
       `SELECT i.id, i.status, i.period, i.expiredate, i.opendate, i.processingmodule,
-              p.intname AS pricelist_intname, t.intname AS itemtype_intname, c.csr, c.crt
+              p.intname AS pricelist_intname, t.intname AS itemtype_intname, c.csr, c.crt${module ? ',\n              m.id AS m_id, m.name AS m_name, m.module AS m_module, m.active AS m_active' : ''}
          FROM item i JOIN pricelist p ON p.id = i.pricelist JOIN itemtype t ON t.id = p.itemtype
-         LEFT JOIN certificate c ON c.item = i.id
+         LEFT JOIN certificate c ON c.item = i.id${module ? '\n         LEFT JOIN processingmodule m ON m.id = COALESCE(i.processingmodule, ?)' : ''}
         WHERE i.id = ?`,
-      [itemId],
+      module ? [fallback, itemId] : [itemId],
     ),
-    db.query<{ crypted?: unknown }>(paramsQuery('itemparam', 'itemcryptedparam', 'item'), [itemId, itemId]),
+    db.query<ParamRow>(
+      paramsQuery([
+        ['itemparam', 'item', '?'],
+        ['itemcryptedparam', 'item', '?'],
+        ...(module ? ([['processingparam', 'processingmodule', moduleId], ['processingcryptedparam', 'processingmodule', moduleId]] as [string, string, string][]) : []),
+      ]),
+      module ? [itemId, itemId, itemId, fallback, itemId, fallback] : [itemId, itemId],
+    ),
   ]);
   if (rows.length === 0) throw new ModuleError('value', `item ${itemId} not found in BILLmanager's database`, { object: 'item', value: String(itemId) });
-  const row = parseRow(itemRow, rows[0], 'item');
-  const cert = parseRow(certRow, rows[0], 'certificate');
-  return {
+  const raw = rows[0] as Record<string, unknown>;
+  const row = parseRow(itemRow, raw, 'item');
+  const cert = parseRow(certRow, raw, 'certificate');
+  const item: Item = {
     id: row.id,
     status: row.status,
     period: row.period,
@@ -133,29 +165,34 @@ export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
     processingmodule: row.processingmodule,
     pricelist: row.pricelist_intname.toLowerCase(),
     itemtype: row.itemtype_intname,
-    params: await splitParams(ctx, params, 'itemparam', 'itemcryptedparam'),
+    params: await paramsOf(ctx, params, 'itemparam', 'itemcryptedparam'),
     csr: cert.csr,
     crt: cert.crt,
   };
+  const id = row.processingmodule ?? module?.fallback;
+  if (!module || id === undefined) return { item, moduleId: id };
+  if (raw.m_id === null || raw.m_id === undefined) throw moduleNotFound(id);
+  const m = moduleOf({ id: raw.m_id, name: raw.m_name, module: raw.m_module, active: raw.m_active }, id);
+  return { item, moduleId: id, module: { ...m, params: await paramsOf(ctx, params, 'processingparam', 'processingcryptedparam') } };
+}
+
+export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
+  return (await readItem(ctx, itemId)).item;
+}
+
+/** The item and its processing module (`fallback` when the item names none), read together. */
+export function loadItemAndModule(ctx: Context, itemId: number, fallback?: number): Promise<ItemAndModule> {
+  return readItem(ctx, itemId, { fallback });
 }
 
 export async function loadProcessingModule(ctx: Context, moduleId: number): Promise<ProcessingModule> {
   const db = await ctx.db();
   const [rows, params] = await Promise.all([
     db.query('SELECT id, name, module, active FROM processingmodule WHERE id = ?', [moduleId]),
-    db.query<{ crypted?: unknown }>(paramsQuery('processingparam', 'processingcryptedparam', 'processingmodule'), [moduleId, moduleId]),
+    db.query<ParamRow>(paramsQuery([['processingparam', 'processingmodule', '?'], ['processingcryptedparam', 'processingmodule', '?']]), [moduleId, moduleId]),
   ]);
-  if (rows.length === 0) throw new ModuleError('value', `processing module ${moduleId} not found in BILLmanager's database`, { object: 'module', value: String(moduleId) });
-  const row = parseRow(moduleRow, rows[0], 'processingmodule');
-  if (row.module !== MODULE_NAME) {
-    throw new ModuleError('value', `processing module ${moduleId} is a "${row.module}" module, not ${MODULE_NAME}`, { object: 'module', value: String(moduleId) });
-  }
-  return {
-    id: row.id,
-    name: row.name,
-    active: row.active !== 'off',
-    params: await splitParams(ctx, params, 'processingparam', 'processingcryptedparam'),
-  };
+  if (rows.length === 0) throw moduleNotFound(moduleId);
+  return { ...moduleOf(rows[0], moduleId), params: await paramsOf(ctx, params, 'processingparam', 'processingcryptedparam') };
 }
 
 /** Ids of every processing module that runs this module (for getbalance without --module). */

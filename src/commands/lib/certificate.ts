@@ -4,7 +4,7 @@ import type { Context } from '../../billmgr/context';
 import { ModuleError } from '../../billmgr/errors';
 import { listIntents, readIntent, retireIntent, writeIntent, type Intent, type IntentOp } from '../../billmgr/journal';
 import { acquireLock } from '../../billmgr/lock';
-import { loadItem, type Item } from '../../billmgr/item';
+import { loadItemAndModule, type Item } from '../../billmgr/item';
 import {
   certConfigureCert,
   certGetCerts,
@@ -14,7 +14,7 @@ import {
   type EnomClient,
 } from '../../enom';
 import type { Product } from '../../products';
-import { connectionOfModule } from './connection';
+import { connectionOf } from './connection';
 import { enom, enomClient, toModuleError } from './enom';
 import type { Order } from './order';
 
@@ -68,16 +68,16 @@ export interface ItemSession {
 
 /**
  * Locks the item (two runs never work on one item at once), loads it and connects to ENOM with its
- * processing module's settings. The lock is released when the run ends, or by the kernel if it dies.
+ * processing module's settings (two statements for both). The lock is released when the run ends,
+ * or by the kernel if it dies.
  */
 export async function openItem(ctx: Context): Promise<ItemSession> {
   const lock = await acquireLock(await ctx.db(), `item-${ctx.opts.item}`, ctx.log);
   ctx.onClose(() => lock.release());
-  const item = await loadItem(ctx, ctx.opts.item!);
-  const moduleId = item.processingmodule ?? ctx.opts.module;
-  if (!moduleId) throw new ModuleError('missing', `item ${item.id} has no processing module`, { object: 'processingmodule' });
-  const client = enomClient(ctx, await connectionOfModule(ctx, moduleId));
-  return { item, client };
+  // The item's processing module wins; --module names one for an item that has none.
+  const { item, module } = await loadItemAndModule(ctx, ctx.opts.item!, ctx.opts.module);
+  if (!module) throw new ModuleError('missing', `item ${item.id} has no processing module`, { object: 'processingmodule' });
+  return { item, client: enomClient(ctx, connectionOf(module)) };
 }
 
 export const certIdOf = (item: Item, name: string = PARAM.certId): number | undefined => {

@@ -2,6 +2,7 @@
 // zod/mini: zod 4's functional API, a fraction of classic zod's cost to load and to make schemas.
 import * as z from 'zod/mini';
 import type { Context } from '../../billmgr/context';
+import type { ProcessingModule } from '../../billmgr/item';
 import { ModuleError } from '../../billmgr/errors';
 import { child, text } from '../../billmgr/xml';
 import { parseXml } from '../../billmgr/xml-parse';
@@ -50,10 +51,14 @@ export function connectionFromXml(xml: string): Connection & { id?: number } {
   return Number.isInteger(id) && id > 0 ? { ...conn, id } : conn;
 }
 
+/** A processing module's stored settings (password decrypted), checked. */
+export function connectionOf(m: ProcessingModule): Connection {
+  return validateConnection(m.params, `processing module ${m.id}`);
+}
+
 /** The stored settings of processing module ID (password decrypted). */
 export async function connectionOfModule(ctx: Context, id: number): Promise<Connection> {
   // The database side (its zod row schemas, decryption) only when the settings are stored ones.
   const { loadProcessingModule } = await import('../../billmgr/item');
-  const m = await loadProcessingModule(ctx, id);
-  return validateConnection(m.params, `processing module ${id}`);
+  return connectionOf(await loadProcessingModule(ctx, id));
 }
