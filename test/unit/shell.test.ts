@@ -112,6 +112,15 @@ describe('shell: answers', () => {
     assert.deepEqual(split((await sh.run(argv, ['next'])).stdout), ['next']);
   });
 
+  it('runs the program in the foreground (not as a background job, which would ignore SIGINT)', async () => {
+    // A shell starts a foreground command with vfork, a background one with fork (slower on the VM
+    // the bench runs on); a background job of a non-interactive shell also ignores SIGINT and SIGQUIT.
+    const prog = script('sigign', `sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status`);
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+    const mask = BigInt(`0x${(await sh.run(prog, [])).stdout.trim()}`);
+    assert.equal(mask & (1n << 1n), 0n, 'SIGINT is ignored: the program ran as a background job');
+  });
+
   it('another program gets a shell of its own', async () => {
     const other = script('other', 'echo other');
     const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
