@@ -52,7 +52,11 @@ export function decode<S extends z.ZodMiniType>(schema: S, env: Envelope): z.out
 }
 
 async function run<S extends z.ZodMiniType>(client: EnomClient, command: string, params: EnomParams, schema: S): Promise<z.output<S>> {
-  return decode(schema, await client.call(command, params));
+  const answer = client.call(command, params);
+  // The answer's schema is made on first use (types.ts): made while the request is out, not after
+  // the answer is in.
+  setImmediate(() => void schema._zod);
+  return decode(schema, await answer);
 }
 
 // ---------------------------------------------------------------------------------------------
