@@ -91,20 +91,11 @@ export function createShell(opts: ShellOptions): Shell {
   let running: Running | undefined;
   let tail: Promise<unknown> | undefined; // the last call queued, until it ends
 
-  const idle = (on: boolean) => {
-    if (!child) return;
-    // The pipes are net.Sockets: unref'd, an idle shell does not keep this process alive.
-    for (const h of [child, child.stdin, child.stdout, child.stderr] as unknown as { ref(): void; unref(): void }[]) {
-      if (on) h.unref();
-      else h.ref();
-    }
-  };
   const drop = () => {
     if (child) {
       child.stdin.destroy();
       child.stdout.destroy();
       child.stderr.destroy();
-      idle(true);
     }
     child = undefined;
   };
@@ -114,6 +105,9 @@ export function createShell(opts: ShellOptions): Shell {
     // `sh -s`: the shell reads its script from us, a line per call; $1 the program, $2 the marker.
     const c = spawn(opts.sh ?? '/bin/sh', ['-s', program, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
     child = c;
+    // The shell and its pipes never keep this process alive (an idle shell must not): a call's
+    // timeout timer does, from the call's start to its end.
+    for (const h of [c, c.stdin, c.stdout, c.stderr] as unknown as { unref(): void }[]) h.unref();
     c.stdout.setEncoding('utf8');
     c.stderr.setEncoding('utf8');
     c.stdout.on('data', (s: string) => took('stdout', s));
@@ -178,14 +172,12 @@ export function createShell(opts: ShellOptions): Shell {
           if (running !== this) return;
           running = undefined;
           clearTimeout(timer);
-          idle(true);
           if (err) reject(err);
           else resolve(r!);
         },
       };
       try {
         if (!child) start(program);
-        idle(false);
         child!.stdin.write(line);
       } catch (e) {
         running.settle(new ShellError(`cannot start ${opts.sh ?? '/bin/sh'}: ${(e as Error).message}`));
