@@ -40,6 +40,8 @@ export function parseAmount(s: string): number | undefined {
 }
 
 export function parseInteger(s: string): number | undefined {
+  // Plain digits, what ENOM sends nearly always: no amount rules to try.
+  if (/^\d{1,15}$/.test(s)) return Number(s);
   const n = parseAmount(s);
   return n !== undefined && Number.isSafeInteger(n) && !s.includes('$') && !s.includes('.') ? n : undefined;
 }
@@ -150,10 +152,12 @@ function scalar(v: unknown): string | undefined {
   return String(v);
 }
 
-function value<T>(what: string, parse: (s: string) => T | undefined) {
-  return z.transform((v: unknown, ctx): T => {
+/** An element's text through `parse`; `required`: absent or empty is an issue too. */
+function field<T>(what: string, parse: (s: string) => T | undefined, required: boolean) {
+  return z.transform((v: unknown, ctx): T | undefined => {
     const s = scalar(v);
     if (s === undefined || s === '') {
+      if (!required) return undefined;
       ctx.issues.push({ code: 'custom', message: 'missing', input: v });
       return z.NEVER;
     }
@@ -166,17 +170,8 @@ function value<T>(what: string, parse: (s: string) => T | undefined) {
   });
 }
 
-function optional<T>(what: string, parse: (s: string) => T | undefined) {
-  const req = value(what, parse);
-  return z.transform((v: unknown, ctx): T | undefined => {
-    const s = scalar(v);
-    if (s === undefined || s === '') return undefined;
-    const r = req.safeParse(v);
-    if (r.success) return r.data;
-    for (const i of r.error.issues) ctx.issues.push({ code: 'custom', message: i.message, input: v });
-    return z.NEVER;
-  });
-}
+const value = <T>(what: string, parse: (s: string) => T | undefined) => field(what, parse, true) as z.ZodMiniType<T>;
+const optional = <T>(what: string, parse: (s: string) => T | undefined) => field(what, parse, false);
 
 export const int = lazy(() => value('an integer', parseInteger));
 export const optInt = lazy(() => optional('an integer', parseInteger));

@@ -319,6 +319,14 @@ describe('what is not a complete ENOM response', () => {
     const missing = throwsKind(() => decode(balanceSchema, parseEnvelope(fixture('GetBalance.xml').replace(/<Balance>.*<\/Balance>/, ''), 'GetBalance')), 'bad_response');
     assert.equal(missing.field, 'GetBalance/Balance');
     assert.match(missing.message, /missing/);
+    // an optional field: absent is fine, present and wrong is named like a required one
+    const detail = fixture('CertGetCertDetail-issued.xml');
+    const orderId = /<OrderID>\d+<\/OrderID>/i;
+    assert.ok(orderId.test(detail), 'the fixture has an OrderID');
+    assert.equal(decode(certDetailSchema, parseEnvelope(detail.replace(orderId, ''), 'CertGetCertDetail')).orderId, undefined);
+    const wrong = throwsKind(() => decode(certDetailSchema, parseEnvelope(detail.replace(orderId, '<OrderID>x1</OrderID>'), 'CertGetCertDetail')), 'bad_response');
+    assert.equal(wrong.field, 'CertGetCertDetail/OrderID');
+    assert.match(wrong.message, /OrderID: expected an integer, got "x1"/);
   });
 
   test('a state-changing command whose answer does not fit is outcome_unknown (ENOM acted)', () => {
@@ -361,6 +369,13 @@ describe('value coercers', () => {
     assert.equal(parseInteger('4,059'), 4059);
     assert.equal(parseInteger('12.5'), undefined);
     assert.equal(parseInteger('$12'), undefined);
+    // plain digits (the fast path) and what lies beyond it
+    assert.equal(parseInteger('700001'), 700001);
+    assert.equal(parseInteger('0123'), 123);
+    assert.equal(parseInteger('9'.repeat(15)), 999_999_999_999_999);
+    assert.equal(parseInteger('9'.repeat(16)), undefined, 'beyond 2^53');
+    assert.equal(parseInteger('-5'), -5);
+    assert.equal(parseInteger('12.0'), undefined);
   });
 
   test('booleans', () => {
