@@ -42,6 +42,7 @@ const parser = new XMLParser({
 });
 
 const noRedact: Redactor = (s) => s;
+const DIGITS = /^\d+$/;
 
 /** The body as text: always UTF-8 (ENOM declares utf-8; a stray charset header must not change that). */
 export function decodeBody(buf: Uint8Array): string {
@@ -74,12 +75,12 @@ export function collect(node: XmlValue | undefined, name: string): XmlValue[] {
   if (Array.isArray(node)) node = node[0];
   if (!isNode(node)) return [];
   const lc = name.toLowerCase();
-  const re = new RegExp(`^${lc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d*)$`);
   const found: { n: number; v: XmlValue }[] = [];
   for (const [k, v] of Object.entries(node)) {
-    const m = re.exec(k);
-    if (!m || v === undefined) continue;
-    const n = m[1] ? Number(m[1]) : 0;
+    // `name` then nothing or digits (one shared pattern, not one compiled per call)
+    const rest = k.startsWith(lc) ? k.slice(lc.length) : undefined;
+    if (rest === undefined || (rest !== '' && !DIGITS.test(rest)) || v === undefined) continue;
+    const n = rest ? Number(rest) : 0;
     for (const item of Array.isArray(v) ? v : [v]) found.push({ n, v: item });
   }
   return found.sort((a, b) => a.n - b.n).map((f) => f.v); // stable: repeated plain elements keep their order
