@@ -2,9 +2,10 @@
 //
 //   node --import tsx build/bench.mjs [--runs N] [--warmup N] [--bin FILE] [--no-write]
 //
-// (npm run bench builds first; --bin times another build, e.g. an older one, and --no-write leaves
-// docs/bench.md alone.) Needs what the tests need: mariadbd and openssl, and /usr/bin/time for
-// the peak RSS.
+// (npm run bench builds first; --runs is 30 unless given, at least 15: the more rounds, the less a
+// burst on a shared host moves the medians; --bin times another build, e.g. an older one, and
+// --no-write leaves docs/bench.md alone.) Needs what the tests need: mariadbd and openssl, and
+// /usr/bin/time for the peak RSS.
 //
 // One run measures, alternating between them round after round (so load on the machine hits all
 // alike), the wall time of:
@@ -49,7 +50,7 @@ const { CONTACT: FORM } = require('../test/support/order.ts');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' }, bin: { type: 'string' }, 'no-write': { type: 'boolean' } },
+  options: { runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' }, bin: { type: 'string' }, 'no-write': { type: 'boolean' } },
 });
 const RUNS = Number(args.runs);
 const WARMUP = Number(args.warmup);
