@@ -51,6 +51,9 @@ interface Parsed {
   unknown: string[];
 }
 
+/** `--item <value>` (`--command <name>`), as help and errors write an option. */
+const usage = (name: OptionName) => `--${name} <${name === 'command' ? 'name' : 'value'}>`;
+
 /** The options parseArgs knows: ours, each a string that may be given more than once, and --help, --version. */
 const PARSE_OPTIONS = {
   ...(Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, { type: 'string', multiple: true }])) as Record<OptionName, { type: 'string'; multiple: true }>),
@@ -61,7 +64,7 @@ const PARSE_OPTIONS = {
 async function helpText(): Promise<string> {
   const flags: [string, string][] = [
     ['-V, --version', 'output the version number'],
-    ...Object.entries(OPTIONS).map(([name, help]): [string, string] => [`--${name} <${name === 'command' ? 'name' : 'value'}>`, help]),
+    ...(Object.entries(OPTIONS) as [OptionName, string][]).map(([name, help]): [string, string] => [usage(name), help]),
     ['-h, --help', 'display this help'],
   ];
   const width = Math.max(...flags.map(([f]) => f.length)) + 2;
@@ -107,7 +110,7 @@ async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
     const given = values[name] as (string | boolean)[] | undefined;
     if (!given) continue;
     // `--item` as the last argument: no value (parseArgs gives true).
-    if (given.some((v) => typeof v !== 'string')) throw missing(name, `command line: option '--${name} <${name === 'command' ? 'name' : 'value'}>' argument missing`);
+    if (given.some((v) => typeof v !== 'string')) throw missing(name, `command line: option '${usage(name)}' argument missing`);
     const list = given as string[];
     // "--item 1 --item 2" or "--command close --command open" is ambiguous: differing repeats are refused.
     if (new Set(list).size > 1) {

@@ -120,7 +120,6 @@ const moduleNotFound = (id: number) => new ModuleError('value', `processing modu
 export interface ItemAndModule {
   item: Item;
   /** the item's processing module, or the fallback given; undefined when neither names one */
-  moduleId?: number;
   module?: ProcessingModule;
 }
 
@@ -131,7 +130,7 @@ export interface ItemAndModule {
 async function readItem(ctx: Context, itemId: number, module?: { fallback?: number }): Promise<ItemAndModule> {
   const db = await ctx.db();
   // The item's processing module, else the fallback.
-  const moduleId = 'COALESCE((SELECT processingmodule FROM item WHERE id = ?), ?)';
+  const moduleIdSql = 'COALESCE((SELECT processingmodule FROM item WHERE id = ?), ?)';
   const fallback = module?.fallback ?? null;
   const [rows, params] = await Promise.all([
     // certificate.item is unique, processingmodule.id the key: at most one row.
@@ -147,7 +146,7 @@ async function readItem(ctx: Context, itemId: number, module?: { fallback?: numb
       paramsQuery([
         ['itemparam', 'item', '?'],
         ['itemcryptedparam', 'item', '?'],
-        ...(module ? ([['processingparam', 'processingmodule', moduleId], ['processingcryptedparam', 'processingmodule', moduleId]] as [string, string, string][]) : []),
+        ...(module ? ([['processingparam', 'processingmodule', moduleIdSql], ['processingcryptedparam', 'processingmodule', moduleIdSql]] as [string, string, string][]) : []),
       ]),
       module ? [itemId, itemId, itemId, fallback, itemId, fallback] : [itemId, itemId],
     ),
@@ -170,10 +169,10 @@ async function readItem(ctx: Context, itemId: number, module?: { fallback?: numb
     crt: cert.crt,
   };
   const id = row.processingmodule ?? module?.fallback;
-  if (!module || id === undefined) return { item, moduleId: id };
+  if (!module || id === undefined) return { item };
   if (raw.m_id === null || raw.m_id === undefined) throw moduleNotFound(id);
   const m = moduleOf({ id: raw.m_id, name: raw.m_name, module: raw.m_module, active: raw.m_active }, id);
-  return { item, moduleId: id, module: { ...m, params: await paramsOf(ctx, params, 'processingparam', 'processingcryptedparam') } };
+  return { item, module: { ...m, params: await paramsOf(ctx, params, 'processingparam', 'processingcryptedparam') } };
 }
 
 export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
