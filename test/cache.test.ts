@@ -18,6 +18,31 @@ after(async () => rig?.close());
 const file = (command: string) => path.join(dir, `${command}.v8`);
 const mode = (f: string) => fs.statSync(f).mode & 0o777;
 
+/** The loader's cache file: a key line, an index line ([chunk, code length, text length]…), the codes, then the texts. */
+interface CacheEntry {
+  chunk: number;
+  code: Buffer;
+  text: Buffer;
+}
+function readCache(bytes: Buffer): { key: string; entries: CacheEntry[] } {
+  const k = bytes.indexOf(10);
+  const n = bytes.indexOf(10, k + 1);
+  const index = JSON.parse(bytes.subarray(k + 1, n).toString('latin1')) as [number, number, number][];
+  let at = n + 1;
+  let textAt = at + index.reduce((sum, e) => sum + e[1], 0);
+  const entries = index.map(([chunk, codeLength, textLength]) => {
+    const code = bytes.subarray(at, (at += codeLength));
+    const text = bytes.subarray(textAt, (textAt += textLength));
+    return { chunk, code, text };
+  });
+  assert.equal(textAt, bytes.length, 'the index accounts for every byte');
+  return { key: bytes.subarray(0, k + 1).toString('latin1'), entries };
+}
+function writeCache(key: string, entries: CacheEntry[]): Buffer {
+  const index = entries.map((e) => [e.chunk, e.code.length, e.text.length]);
+  return Buffer.concat([Buffer.from(`${key}${JSON.stringify(index)}\n`, 'latin1'), ...entries.map((e) => e.code), ...entries.map((e) => e.text)]);
+}
+
 async function features(): Promise<string> {
   const r = await rig.run(['--command', 'features']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -40,13 +65,14 @@ describe('the code cache', () => {
     // Used, not rewritten: nothing was compiled afresh.
     assert.equal(fs.statSync(file('features')).mtimeMs, written);
     assert.deepEqual(fs.readFileSync(file('features')), bytes);
-    // An opaque blob: the code's own texts (its private-key patterns) do not read as such in var/.
+    // The code's own texts (its private-key patterns) do not read as a key in var/.
     assert.equal(bytes.includes('PRIVATE KEY'), false);
   });
 
   it('a damaged cache means compiling, never a failed run: garbage, a cut-off file, a lying index', async () => {
     const good = fs.readFileSync(file('features'));
-    const lying = Buffer.from(Buffer.from(good).reverse().toString('latin1').replace(/\n\[\[.*?\]\]\n/, '\n[[0,99999999,5],[999,1,1]]\n'), 'latin1').reverse();
+    const lying = Buffer.from(good.toString('latin1').replace(/\n\[\[.*?\]\]\n/, '\n[[0,99999999,5],[999,1,1]]\n'), 'latin1');
+    assert.notDeepEqual(lying, good, 'the index was found and changed');
     for (const damaged of [Buffer.from('not a cache at all'), good.subarray(0, good.length >> 1), good.subarray(good.length >> 1), lying, Buffer.alloc(0)]) {
       fs.writeFileSync(file('features'), damaged, { mode: 0o600 });
       assert.equal(await features(), expected);
@@ -54,6 +80,34 @@ describe('the code cache', () => {
     // The last run compiled and wrote a good one again.
     assert.equal(await features(), expected);
     assert.ok(fs.statSync(file('features')).size > 1000);
+  });
+
+  it('a cache missing a chunk: that one is compiled, the others kept byte for byte, texts included; the next run writes nothing', async () => {
+    // approver's code (the public suffix list) is a compressed chunk: its text is in the cache too.
+    const approver = () => rig.run(['--command', 'approver', '--module', '1', '--domain', 'www.example.com']);
+    fs.rmSync(file('approver'), { force: true });
+    const good = await approver();
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    const full = readCache(fs.readFileSync(file('approver')));
+    assert.ok(full.entries.some((e) => e.text.length > 0), 'a compressed chunk with its text');
+    // The same file without its last chunk.
+    const dropped = full.entries.at(-1)!;
+    fs.writeFileSync(file('approver'), writeCache(full.key, full.entries.slice(0, -1)), { mode: 0o600 });
+    assert.equal((await approver()).stdout, good.stdout);
+    const again = readCache(fs.readFileSync(file('approver')));
+    assert.deepEqual(
+      again.entries.map((e) => e.chunk).sort((a, b) => a - b),
+      full.entries.map((e) => e.chunk).sort((a, b) => a - b),
+      'every chunk is back',
+    );
+    for (const e of full.entries) {
+      if (e.chunk === dropped.chunk) continue;
+      const kept = again.entries.find((x) => x.chunk === e.chunk)!;
+      assert.ok(kept.code.equals(e.code) && kept.text.equals(e.text), `chunk ${e.chunk} kept as it was`);
+    }
+    const ino = fs.statSync(file('approver')).ino;
+    assert.equal((await approver()).stdout, good.stdout);
+    assert.equal(fs.statSync(file('approver')).ino, ino, 'nothing was compiled afresh, so nothing was written');
   });
 
   it('is not trusted when others may write it, good as it looks: it is replaced by a private one', async () => {

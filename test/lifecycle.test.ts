@@ -197,6 +197,25 @@ describe('sync_item', () => {
     assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist']);
   });
 
+  it('ends its database connection with a clean QUIT, without waiting for it: no aborted client, the item lock freed', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'quit.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const aborted = async () => {
+      const [rows] = (await rig.db.query("SHOW GLOBAL STATUS LIKE 'Aborted_clients'")) as unknown as [{ Value: string }[]];
+      return Number(rows[0]!.Value);
+    };
+    const before = await aborted();
+    for (let i = 0; i < 3; i++) ok(await run('sync_item', item));
+    // The server reads the QUIT a moment after the process is gone: the lock is free within a second.
+    const lockFree = async () => {
+      const [rows] = (await rig.db.query("SELECT IS_FREE_LOCK(LEFT(CONCAT('pmenomssl:', ?, ':', 'billmgr'), 64)) AS free", [`item-${item}`])) as unknown as [{ free: number }[]];
+      return Number(rows[0]!.free) === 1;
+    };
+    for (let i = 0; i < 50 && !(await lockFree()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(await lockFree(), 'the item lock is not left held');
+    assert.equal(await aborted(), before, 'every run sent COM_QUIT (MariaDB counts a dropped connection as an aborted client)');
+  });
+
   it("the item's processing module wins over --module; --module stands in for an item that names none", async () => {
     const item = await certItem('certificate-rapidssl-rapidssl', 'module.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));

@@ -8,6 +8,7 @@ export type Paramlist = Record<string, string>;
 export interface Db {
   /** `timeoutMs`: how long the statement may run (a lock wait, say); 30 s unless given. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], opts?: { timeoutMs?: number }): Promise<T[]>;
+  /** Ends the connection (and with it every named lock it holds); does not wait for the server. */
   close(): Promise<void>;
 }
 
@@ -64,8 +65,13 @@ export async function connectDb(p: Paramlist, log: Logger): Promise<Db> {
         throw new ModuleError('billmgr', `BILLmanager database query failed: ${code}`, { object: 'database', value: code });
       }
     },
-    async close() {
-      await conn.end().catch(() => conn.destroy());
+    close() {
+      // COM_QUIT is written now; the server ends the connection (dropping this run's named locks) as
+      // it reads it. Its answer is the socket closing, which a run about to exit need not wait for
+      // (a round trip at the end of every run). A clean QUIT, not a dropped socket: MariaDB logs
+      // every connection that ends without one as aborted.
+      conn.end().catch(() => conn.destroy());
+      return Promise.resolve();
     },
   };
 }

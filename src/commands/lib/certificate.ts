@@ -69,11 +69,12 @@ export interface ItemSession {
 /**
  * Locks the item (two runs never work on one item at once), loads it and connects to ENOM with its
  * processing module's settings (two statements for both). The lock is released when the run ends,
- * or by the kernel if it dies.
+ * or by the server if the run dies.
  */
 export async function openItem(ctx: Context): Promise<ItemSession> {
-  const lock = await acquireLock(await ctx.db(), `item-${ctx.opts.item}`, ctx.log);
-  ctx.onClose(() => lock.release());
+  // Held until the run's database connection ends (ctx.close): a RELEASE_LOCK first would queue the
+  // connection's QUIT behind one more round trip.
+  await acquireLock(await ctx.db(), `item-${ctx.opts.item}`, ctx.log);
   // The item's processing module wins; --module names one for an item that has none.
   const { item, module } = await loadItemAndModule(ctx, ctx.opts.item!, ctx.opts.module);
   if (!module) throw new ModuleError('missing', `item ${item.id} has no processing module`, { object: 'processingmodule' });
