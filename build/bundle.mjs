@@ -395,14 +395,14 @@ function boot(T, N, B) {
   const dir = path.join(env && env.trim() !== '' ? path.resolve(env) : '/usr/local/mgr5', 'var', 'pmenomssl', 'cache');
   const file = /^[a-z_]{1,32}$/.test(command) ? path.join(dir, `${command}.v8`) : '';
   const KEY = `pmenomssl-cache 3 ${B} ${process.version} ${process.arch}\n`;
-  // The file: KEY, an index line ([chunk, code length, text length]...), the code caches, then the
+  // The file: KEY, an index line ([chunk, code length, text length, loaded]...), the code caches, then the
   // texts of the compressed chunks, one after another. It stays open for the run, and each part is
   // read when a chunk is compiled, into one buffer used again and again: on the VM of docs/bench.md a
   // page touched for the first time costs ~12 us, and reading the whole file into fresh memory cost
   // sync_item ~140 such faults more than this. The texts become one string (one copy, and a large
   // string lives outside the young generation, which per-chunk strings would fill and scavenges
   // copy: check_connection ~2 ms), each chunk's text a slice of it.
-  /** chunk -> { at, length: its code cache in the file (0: none); text: [start, end] in the texts, or the text; script; fresh } */
+  /** chunk -> { at, length: its code cache in the file (0: none); text: [start, end] in the texts, or the text; ahead: compile it ahead; script; fresh } */
   const cache = new Map();
   let stale = false;
   let fd = -1;
@@ -432,9 +432,10 @@ function boot(T, N, B) {
           textsAt = at + index.reduce((n, e) => n + e[1], 0);
           let tat = 0;
           let most = 0;
-          for (const [i, codeLength, textLength] of index) {
-            if (!T[i] || at + codeLength > textsAt || textsAt + tat + textLength > size) break;
-            cache.set(i, { at, length: codeLength, text: textLength && textLength === T[i][3] ? [tat, tat + textLength] : undefined });
+          for (const [i, codeLength, textLength, loaded] of index) {
+            const sane = Number.isInteger(codeLength) && codeLength >= 0 && Number.isInteger(textLength) && textLength >= 0;
+            if (!T[i] || !sane || at + codeLength > textsAt || textsAt + tat + textLength > size) break;
+            cache.set(i, { at, length: codeLength, text: textLength && textLength === T[i][3] ? [tat, tat + textLength] : undefined, ahead: loaded === 1 });
             at += codeLength;
             tat += textLength;
             most = Math.max(most, codeLength);
@@ -465,7 +466,9 @@ function boot(T, N, B) {
           continue;
         }
         if (!bytes) continue;
-        index.push([i, bytes.length, text ? text.length : 0]);
+        // loaded: this run used it. A chunk kept from an earlier run (an error path, a repair) is
+        // compiled when needed, not ahead in every run.
+        index.push([i, bytes.length, text ? text.length : 0, mods[i] ? 1 : 0]);
         codes.push(bytes);
         if (text) textBlobs.push(text);
       }
@@ -524,7 +527,7 @@ function boot(T, N, B) {
   // the code requires them.
   const ahead = () => {
     for (const [i, c] of cache) {
-      if (mods[i] || c.script || !c.length) continue;
+      if (mods[i] || c.script || !c.length || !c.ahead) continue;
       try {
         compile(i);
       } catch {}

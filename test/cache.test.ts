@@ -18,28 +18,29 @@ after(async () => rig?.close());
 const file = (command: string) => path.join(dir, `${command}.v8`);
 const mode = (f: string) => fs.statSync(f).mode & 0o777;
 
-/** The loader's cache file: a key line, an index line ([chunk, code length, text length]…), the codes, then the texts. */
+/** The loader's cache file: a key line, an index line ([chunk, code length, text length, loaded]…), the codes, then the texts. */
 interface CacheEntry {
   chunk: number;
   code: Buffer;
   text: Buffer;
+  loaded: number;
 }
 function readCache(bytes: Buffer): { key: string; entries: CacheEntry[] } {
   const k = bytes.indexOf(10);
   const n = bytes.indexOf(10, k + 1);
-  const index = JSON.parse(bytes.subarray(k + 1, n).toString('latin1')) as [number, number, number][];
+  const index = JSON.parse(bytes.subarray(k + 1, n).toString('latin1')) as [number, number, number, number][];
   let at = n + 1;
   let textAt = at + index.reduce((sum, e) => sum + e[1], 0);
-  const entries = index.map(([chunk, codeLength, textLength]) => {
+  const entries = index.map(([chunk, codeLength, textLength, loaded]) => {
     const code = bytes.subarray(at, (at += codeLength));
     const text = bytes.subarray(textAt, (textAt += textLength));
-    return { chunk, code, text };
+    return { chunk, code, text, loaded };
   });
   assert.equal(textAt, bytes.length, 'the index accounts for every byte');
   return { key: bytes.subarray(0, k + 1).toString('latin1'), entries };
 }
 function writeCache(key: string, entries: CacheEntry[]): Buffer {
-  const index = entries.map((e) => [e.chunk, e.code.length, e.text.length]);
+  const index = entries.map((e) => [e.chunk, e.code.length, e.text.length, e.loaded]);
   return Buffer.concat([Buffer.from(`${key}${JSON.stringify(index)}\n`, 'latin1'), ...entries.map((e) => e.code), ...entries.map((e) => e.text)]);
 }
 
@@ -73,7 +74,8 @@ describe('the code cache', () => {
     const good = fs.readFileSync(file('features'));
     const lying = Buffer.from(good.toString('latin1').replace(/\n\[\[.*?\]\]\n/, '\n[[0,99999999,5],[999,1,1]]\n'), 'latin1');
     assert.notDeepEqual(lying, good, 'the index was found and changed');
-    for (const damaged of [Buffer.from('not a cache at all'), good.subarray(0, good.length >> 1), good.subarray(good.length >> 1), lying, Buffer.alloc(0)]) {
+    const negative = Buffer.from(good.toString('latin1').replace(/\n\[\[.*?\]\]\n/, '\n[[0,-64,0],[1,0.5,-1]]\n'), 'latin1');
+    for (const damaged of [Buffer.from('not a cache at all'), good.subarray(0, good.length >> 1), good.subarray(good.length >> 1), lying, negative, Buffer.alloc(0)]) {
       fs.writeFileSync(file('features'), damaged, { mode: 0o600 });
       assert.equal(await features(), expected);
     }

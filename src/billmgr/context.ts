@@ -35,8 +35,7 @@ export interface Context {
   /** stdin as text; '' when stdin is a terminal (never blocks on a person). */
   stdin(maxBytes?: number): Promise<string>;
   doNothing(): boolean;
-  /** Registers cleanup for close() (an HTTP agent, say). */
-  onClose(fn: () => Promise<void> | void): void;
+  /** Ends the database connection, and with it the run's named locks (the run exits right after). */
   close(): Promise<void>;
 }
 
@@ -83,7 +82,6 @@ export function createContext(command: string, opts: Options, log: Logger): Cont
   let paramlist: Promise<Paramlist> | undefined;
   let db: Promise<Db> | undefined;
   let stdin: Promise<string> | undefined;
-  const closers: (() => Promise<void> | void)[] = [];
   const ctx: Context = {
     command,
     opts,
@@ -112,11 +110,7 @@ export function createContext(command: string, opts: Options, log: Logger): Cont
       return stdin;
     },
     doNothing: () => existsSync(paths.doNothing()),
-    onClose(fn) {
-      closers.push(fn);
-    },
     async close() {
-      for (const fn of closers.splice(0)) await Promise.resolve(fn()).catch(() => {});
       if (db) await (await db.catch(() => undefined))?.close();
     },
   };
