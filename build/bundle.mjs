@@ -184,23 +184,16 @@ const trim = {
     b.onResolve({ filter: /^pmenomssl-cold:/ }, (a) => ({ path: a.path, external: true }));
     b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, (a) => {
       const rel = a.path.slice(a.path.lastIndexOf(`${path.sep}node_modules${path.sep}`) + 14).split(path.sep).join('/');
-      if (DICT_TABLES.includes(rel)) {
+      // A table module, rewritten as a dictionary or as a stand-in for its cold chunk.
+      const asTable = DICT_TABLES.includes(rel) ? dictTable : Object.hasOwn(LAZY_TABLES, rel) && !coldBuild ? () => lazyTable(LAZY_TABLES[rel]) : undefined;
+      if (asTable) {
         const text = fs.readFileSync(a.path, 'utf8');
         if (!isTable(text)) {
           warn(`node_modules/${rel} is not as expected (a table of exports.X = …); left as it is`);
           return undefined;
         }
         trimmed.add(rel);
-        return { contents: dictTable(text), loader: 'js' };
-      }
-      if (Object.hasOwn(LAZY_TABLES, rel) && !coldBuild) {
-        const text = fs.readFileSync(a.path, 'utf8');
-        if (!isTable(text)) {
-          warn(`node_modules/${rel} is not as expected (a table of exports.X = …); left as it is`);
-          return undefined;
-        }
-        trimmed.add(rel);
-        return { contents: lazyTable(LAZY_TABLES[rel]), loader: 'js' };
+        return { contents: asTable(text), loader: 'js' };
       }
       const patch = LAZY[rel];
       if (!patch) return undefined;
