@@ -10,8 +10,10 @@
 // - It must be CommonJS (it is), and `require` inside a SEA loads built-in modules only: the bundle
 //   has every dependency inlined and requires nothing but built-ins (mysql2's optional `cardinal`
 //   is required inside a try/catch and stays absent, as it does for the plain bundle).
-// - The `#!/usr/bin/env node` line is blanked (kept as an empty line, so line numbers stay): Node 20
-//   happens to accept a hashbang in a SEA main script, but nothing promises it does everywhere.
+// - The `#!/bin/sh` line is blanked (kept as an empty line, so line numbers stay): Node 20 happens
+//   to accept a hashbang in a SEA main script, but nothing promises it does everywhere. The rest of
+//   the bundle's sh launcher is no-ops to JavaScript; a standalone binary is not started through it,
+//   so its Node starts the mgrctl shell itself.
 // - useCodeCache: V8's code cache for the main script goes into the blob; start-up is ~100 ms
 //   (~40 %) faster. It is tied to this exact node binary, which is the one we ship. The cache
 //   differs from one build to the next, so for a byte-reproducible standalone use --no-code-cache.

@@ -18,10 +18,11 @@ function shorten(v: string): string {
 }
 
 export function createMgrctl(log: Logger): Mgrctl {
-  // The shell, with child_process (~8 ms: net and stream behind it), loads with the first call.
+  // The shell loads with the first call: the launcher's, or one started with child_process (~8 ms:
+  // net and stream behind it, and the fork).
   let shell: Promise<{ shell: Shell; ShellError: typeof import('./shell').ShellError }> | undefined;
   return async (func, params = {}) => {
-    shell ??= import('./shell').then((m) => ({ shell: m.createShell({ timeoutMs: TIMEOUT_MS, maxOutput: MAX_OUTPUT }), ShellError: m.ShellError }));
+    shell ??= import('./shell').then((m) => ({ shell: m.createShell({ timeoutMs: TIMEOUT_MS, maxOutput: MAX_OUTPUT, handed: m.takeHandedShell() }), ShellError: m.ShellError }));
     const { shell: sh, ShellError } = await shell;
     const args = ['-m', 'billmgr', '-o', 'xml', func];
     for (const [k, v] of Object.entries(params)) if (v !== undefined) args.push(`${k}=${v}`);

@@ -3,14 +3,17 @@
 // Why: every child Node starts is a fork of this whole process followed by an exec, and Node's one
 // thread waits for both. With the 40-50 MB a command has in memory by then, that is ~5 ms a call on
 // the 2-core VM this was measured on (docs/bench.md), and sync_item makes up to five calls. A shell of
-// 1 MB forks in a fraction of that, and while it does, Node goes on. So the first call starts the
-// shell and every call is one line of shell code on its stdin:
+// 1 MB forks in a fraction of that, and while it does, Node goes on. So one shell runs them all, and
+// every call is one line of shell code on its stdin:
 //
 //   "$1" 'arg' 'arg' … </dev/null; printf '\n%s %s\n' "$2" $? ; printf '\n%s\n' "$2" >&2
 //
+// - The shell is, when it can be, the one the launcher (the first lines of dist/pmenomssl, see
+//   build/bundle.mjs) started before Node, so that Node forks nothing at all: takeHandedShell() checks
+//   it is; otherwise the first call starts one.
 // - Each argument is single-quoted (a ' inside becomes '\''): the shell takes it verbatim, whatever
 //   it holds (a PEM chain, an error XML, `$(…)`); no value is ever interpreted. The program is $1,
-//   given when the shell starts.
+//   given when the shell starts (on its command line, or the launcher's shell in a first line).
 // - Its stdout and stderr go where the shell's go; after it ends the shell writes a marker line with
 //   its exit status to both. The marker is random per run ($2), so no answer can fake one.
 // - The program runs in the foreground: the shell starts it with vfork, ~1.5 ms a call less than the
@@ -19,8 +22,8 @@
 //   the shell's children), then the shell.
 // - When this process ends, the shell reads end-of-file and ends too; a run killed as a process
 //   group takes the shell (our group) and the running program with it.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 export interface ShellResult {
   /** the program's exit status; 127 the shell could not find it, 126 it could not run it */
@@ -51,6 +54,58 @@ export interface ShellOptions {
   maxOutput: number;
   /** the shell; tests only */
   sh?: string;
+  /** a shell already running (see takeHandedShell); used for the first program run */
+  handed?: HandedShell;
+}
+
+/** A shell the launcher (the first lines of dist/pmenomssl, build/bundle.mjs) started before Node. */
+export interface HandedShell {
+  pid: number;
+  /** our ends of its stdin, stdout and stderr */
+  stdin: number;
+  stdout: number;
+  stderr: number;
+}
+
+/** What the launcher put first into the shell's stdout and stderr pipes (its here-documents). */
+export const LAUNCHER_BYTES = 'true //\n';
+/**
+ * What the launcher's shell writes to its stdout before anything else (the first line of its script,
+ * which the launcher wrote): a shell that ends before it ran nothing of ours.
+ */
+export const LAUNCHER_READY = '//\n';
+
+/**
+ * The shell the launcher handed over in PMENOMSSL_SHELL="PID STDIN STDOUT STDERR", when it is one:
+ * the pid is a child of this process and the fds are pipes, the last two holding LAUNCHER_BYTES
+ * (read here, without waiting: through a non-blocking reopening). The variable is removed either way,
+ * so nothing this process starts sees it.
+ */
+export function takeHandedShell(env: NodeJS.ProcessEnv = process.env, proc = '/proc'): HandedShell | undefined {
+  const v = env.PMENOMSSL_SHELL;
+  if (v === undefined) return undefined;
+  delete env.PMENOMSSL_SHELL;
+  const m = /^([1-9]\d{0,9}) ([3-9]) ([3-9]) ([3-9])$/.exec(v);
+  if (!m) return undefined;
+  const [pid, stdin, stdout, stderr] = m.slice(1).map(Number) as [number, number, number, number];
+  if (new Set([stdin, stdout, stderr]).size !== 3) return undefined;
+  try {
+    for (const fd of [stdin, stdout, stderr]) if (!fstatSync(fd).isFIFO()) return undefined;
+    const stat = readFileSync(`${proc}/${pid}/stat`, 'latin1');
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) return undefined;
+    const buf = Buffer.alloc(LAUNCHER_BYTES.length);
+    for (const fd of [stdout, stderr]) {
+      const nb = openSync(`${proc}/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        if (readSync(nb, buf) !== buf.length || buf.toString('latin1') !== LAUNCHER_BYTES) return undefined;
+      } finally {
+        closeSync(nb);
+      }
+    }
+  } catch {
+    return undefined; // EAGAIN: an empty pipe, not the launcher's
+  }
+  return { pid, stdin, stdout, stderr };
 }
 
 /** The pids of the processes `pid` started (Linux /proc; `proc` for tests). */
@@ -80,13 +135,28 @@ export function shellQuote(s: string): string {
 }
 
 interface Running {
+  /** the call's line of shell code */
+  line: string;
   stdout: string;
   stderr: string;
   settle(err: Error | undefined, r?: ShellResult): void;
 }
 
+/** The running shell, whoever started it. */
+interface Proc {
+  pid: number | undefined;
+  program: string;
+  /** the launcher's shell, until it said LAUNCHER_READY: what its stdout has said so far */
+  before?: string;
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  kill(): void;
+}
+
 export function createShell(opts: ShellOptions): Shell {
-  let child: ChildProcessWithoutNullStreams | undefined;
+  let handed = opts.handed;
+  let child: Proc | undefined;
   let marker = '';
   let running: Running | undefined;
   let tail: Promise<unknown> | undefined; // the last call queued, until it ends
@@ -102,29 +172,93 @@ export function createShell(opts: ShellOptions): Shell {
 
   const start = (program: string) => {
     marker = `pmenomssl-${process.pid}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-    // `sh -s`: the shell reads its script from us, a line per call; $1 the program, $2 the marker.
-    const c = spawn(opts.sh ?? '/bin/sh', ['-s', program, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child = c;
-    // The shell and its pipes never keep this process alive (an idle shell must not): a call's
-    // timeout timer does, from the call's start to its end.
-    for (const h of [c, c.stdin, c.stdout, c.stderr] as unknown as { unref(): void }[]) h.unref();
-    c.stdout.setEncoding('utf8');
-    c.stderr.setEncoding('utf8');
-    c.stdout.on('data', (s: string) => took('stdout', s));
-    c.stderr.on('data', (s: string) => took('stderr', s));
-    c.stdin.on('error', () => {}); // a shell that died shows in 'exit'
+    let c: Proc;
     const gone = (why: string) => {
       if (child !== c) return;
+      if (c.before !== undefined) return fallBack(c);
       const r = running;
       const stderr = r ? r.stderr : '';
       drop();
       r?.settle(new ShellError(why, stderr));
     };
-    c.on('error', (e: NodeJS.ErrnoException) => gone(e.code === 'ENOENT' ? `${opts.sh ?? '/bin/sh'} not found` : `cannot start ${opts.sh ?? '/bin/sh'}: ${e.message}`));
-    c.on('exit', (code, signal) => gone(`the shell running it ended (${signal ?? `exit ${code}`})`));
+    const h = handed;
+    handed = undefined;
+    if (h) {
+      // The launcher's `sh -s`: $1 and $2 come as the first line of its script.
+      const net = process.getBuiltinModule('node:net');
+      c = {
+        pid: h.pid,
+        program,
+        before: '',
+        stdin: new net.Socket({ fd: h.stdin, readable: false, writable: true }),
+        stdout: new net.Socket({ fd: h.stdout, readable: true, writable: false }),
+        stderr: new net.Socket({ fd: h.stderr, readable: true, writable: false }),
+        kill: () => {
+          try {
+            process.kill(h.pid, 'SIGTERM');
+          } catch {}
+        },
+      };
+      c.stdin.write(`set -- ${shellQuote(program)} ${shellQuote(marker)}\n`);
+      // Not our child_process: its end is the end of its stdout.
+      c.stdout.on('end', () => gone('the shell running it ended'));
+      c.stdout.on('error', (e) => gone(`the shell's stdout failed: ${e.message}`));
+      c.stderr.on('error', (e) => gone(`the shell's stderr failed: ${e.message}`));
+    } else {
+      // `sh -s`: the shell reads its script from us, a line per call; $1 the program, $2 the marker.
+      const sh = opts.sh ?? '/bin/sh';
+      const p = process.getBuiltinModule('node:child_process').spawn(sh, ['-s', program, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
+      p.unref();
+      p.on('error', (e: NodeJS.ErrnoException) => gone(e.code === 'ENOENT' ? `${sh} not found` : `cannot start ${sh}: ${e.message}`));
+      p.on('exit', (code, signal) => gone(`the shell running it ended (${signal ?? `exit ${code}`})`));
+      c = { pid: p.pid, program, stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, kill: () => p.kill('SIGTERM') };
+    }
+    child = c;
+    // The shell and its pipes never keep this process alive (an idle shell must not): a call's
+    // timeout timer does, from the call's start to its end.
+    for (const s of [c.stdin, c.stdout, c.stderr] as unknown as { unref(): void }[]) s.unref();
+    c.stdout.setEncoding('utf8');
+    c.stderr.setEncoding('utf8');
+    c.stdout.on('data', (s: string) => took(c, 'stdout', s));
+    c.stderr.on('data', (s: string) => took(c, 'stderr', s));
+    c.stdin.on('error', () => {}); // a shell that died shows in its end
   };
 
-  const took = (stream: 'stdout' | 'stderr', s: string) => {
+  // The launcher's shell that ended before it said LAUNCHER_READY ran nothing of ours (its start
+  // failed): the call goes to a shell of our own.
+  const fallBack = (c: Proc) => {
+    const r = running;
+    drop();
+    c.kill();
+    if (!r) return;
+    r.stdout = '';
+    r.stderr = '';
+    try {
+      start(c.program);
+      child!.stdin.write(r.line);
+    } catch (e) {
+      r.settle(new ShellError(`cannot start ${opts.sh ?? '/bin/sh'}: ${(e as Error).message}`));
+    }
+  };
+
+  const took = (c: Proc, stream: 'stdout' | 'stderr', s: string) => {
+    if (stream === 'stdout' && c.before !== undefined) {
+      const said = c.before + s;
+      if (said.length < LAUNCHER_READY.length && LAUNCHER_READY.startsWith(said)) {
+        c.before = said;
+        return;
+      }
+      if (!said.startsWith(LAUNCHER_READY)) {
+        // Not the launcher's shell after all, and it may have run the call: no second try.
+        const r = running;
+        kill();
+        r?.settle(new ShellError(`the shell from the launcher said ${JSON.stringify(said.slice(0, 40))} first, not that it runs`, r.stderr));
+        return;
+      }
+      c.before = undefined;
+      s = said.slice(LAUNCHER_READY.length);
+      if (s === '') return;
+    }
     const r = running;
     if (!r) return;
     r[stream] += s;
@@ -154,7 +288,7 @@ export function createShell(opts: ShellOptions): Shell {
         } catch {}
       }
     }
-    c.kill('SIGTERM');
+    c.kill();
   };
 
   const runOne = (program: string, args: readonly string[]) =>
@@ -166,6 +300,7 @@ export function createShell(opts: ShellOptions): Shell {
         r?.settle(new ShellError(`timed out after ${opts.timeoutMs} ms`, r.stderr));
       }, opts.timeoutMs);
       running = {
+        line,
         stdout: '',
         stderr: '',
         settle(err, r) {
@@ -189,7 +324,7 @@ export function createShell(opts: ShellOptions): Shell {
       if (args.some((a) => a.includes('\0'))) return Promise.reject(new TypeError('an argument cannot hold a NUL byte'));
       const go = () => {
         // One program for the life of the shell: it is the shell's $1.
-        if (child && child.spawnargs[2] !== program) kill();
+        if (child && child.program !== program) kill();
         return runOne(program, args);
       };
       // With nothing running the call starts now, in this turn: the first one forks while the

@@ -16,6 +16,7 @@ const FIXTURES = path.join(REPO, 'test', 'fixtures');
 export const DB_PASSWORD = 'Db-Pa55w0rd!billmgr';
 
 export interface RunResult {
+  pid: number;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -29,12 +30,24 @@ export interface MgrctlCall {
   params: Record<string, string>;
 }
 
+/** A call as the fake mgrctl saw it: also who started it (the shell's pid and argv). */
+export interface MgrctlSpawn extends MgrctlCall {
+  pid: number;
+  ppid: number;
+  shell: string[];
+  shellParent: number;
+  /** PMENOMSSL_SHELL was in its environment */
+  handedVar: boolean;
+}
+
 export interface RunOptions {
   stdin?: string;
   timeoutMs?: number;
   env?: Record<string, string>;
   /** polled every 20 ms: when true, SIGKILL the run and everything it started (fault injection) */
   killWhen?: () => boolean;
+  /** start dist/pmenomssl with this program (e.g. node, bash, sh -c …) instead of executing it */
+  via?: string[];
 }
 
 export interface Rig {
@@ -43,6 +56,7 @@ export interface Rig {
   publicKey: crypto.KeyObject;
   run(args: string[], opts?: RunOptions): Promise<RunResult>;
   calls(): MgrctlCall[];
+  spawns(): MgrctlSpawn[];
   clearCalls(): void;
   /** `paramlist`: entries replaced in what paramlist answers (`{}` restores the rig's own). */
   setMgrctl(patch: { fail?: Record<string, 'exit' | 'error' | 'garbage' | 'hang'>; taskType?: string | null; paramlist?: Record<string, string> }): void;
@@ -107,7 +121,8 @@ export async function createRig(): Promise<Rig> {
       return new Promise((resolve) => {
         const started = Date.now();
         // Its own process group, so a kill takes its children (mgrctl) with it.
-        const child = spawn(BINARY, args, {
+        const [file, ...argv] = opts.via ? [...opts.via, BINARY, ...args] : [BINARY, ...args];
+        const child = spawn(file!, argv, {
           env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MGR5_ROOT: root, ...opts.env },
           stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
           detached: true,
@@ -141,7 +156,7 @@ export async function createRig(): Promise<Rig> {
           clearTimeout(timer);
           clearInterval(poll);
           fs.appendFileSync(captures, JSON.stringify({ args, stdout, stderr }) + '\n');
-          resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
+          resolve({ pid: child.pid!, code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
         });
       });
     },
@@ -154,6 +169,17 @@ export async function createRig(): Promise<Rig> {
         .map((l) => {
           const { func, params } = JSON.parse(l) as MgrctlCall;
           return { func, params };
+        });
+    },
+    spawns() {
+      if (!fs.existsSync(journal)) return [];
+      return fs
+        .readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const { func, params, pid, ppid, shell, shellParent, handedVar } = JSON.parse(l) as MgrctlSpawn;
+          return { func, params, pid, ppid, shell, shellParent, handedVar };
         });
     },
     clearCalls() {

@@ -1,12 +1,12 @@
 // The shell that starts mgrctl (src/billmgr/shell.ts): arguments arrive verbatim whatever they hold,
 // answers are told apart, and a program that hangs, floods or is missing fails the call, not the run.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { childrenOf, createShell, ShellError, shellQuote } from '../../src/billmgr/shell';
+import { childrenOf, createShell, ShellError, shellQuote, takeHandedShell, type HandedShell, type ShellOptions } from '../../src/billmgr/shell';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmenomssl-shell-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -21,143 +21,177 @@ function script(name: string, body: string): string {
 const argv = script('argv', `printf '%s\\0' "$@"`);
 const split = (out: string) => out.split('\0').slice(0, -1);
 
-describe('shell: arguments', () => {
-  it('arrive verbatim, one each, and nothing in them runs', async () => {
-    const canary = path.join(dir, 'ran');
-    const hostile = [
-      '',
-      "it's",
-      "''",
-      `"double" and \\backslash\\ and \\'`,
-      `$(touch ${canary})`,
-      `\`touch ${canary}\``,
-      `; touch ${canary}`,
-      `x && touch ${canary} || touch ${canary}`,
-      `$HOME $1 $2 \${2} $@ $? $$ $!`,
-      '-----BEGIN CERTIFICATE-----\nMIIB\r\n+/=\n-----END CERTIFICATE-----\n',
-      '\n',
-      '\t tab and  spaces ',
-      '*',
-      '-n',
-      '--',
-      '%s %d %%',
-      '<doc><error type="x">&amp;</error></doc>',
-      'кириллица ✓ 😀',
-      'x'.repeat(100_000),
-      `'; exit 0; '`,
-      "'\\''",
-    ];
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    const r = await sh.run(argv, hostile);
-    assert.equal(r.status, 0);
-    assert.deepEqual(split(r.stdout), hostile);
-    assert.equal(r.stderr, '');
-    assert.equal(fs.existsSync(canary), false, 'an argument was run by the shell');
+/**
+ * A shell started as the launcher starts one: pipes made before it, `sh -s` reading the first, whose
+ * first line (the launcher's) says it runs. `argv` another program in its place, `first` another line.
+ */
+let fifos = 0;
+function handedShell(argv = ['/bin/sh', '-s'], first = "'echo' //\n"): HandedShell {
+  const pipe = (): [number, number] => {
+    const p = path.join(dir, `fifo-${fifos++}`);
+    execFileSync('mkfifo', [p]);
+    const rw = fs.openSync(p, 'r+'); // a reader and a writer: opening either end alone does not wait
+    const ends: [number, number] = [fs.openSync(p, 'r'), fs.openSync(p, 'w')];
+    fs.closeSync(rw);
+    fs.rmSync(p);
+    return ends;
+  };
+  const [inR, inW] = pipe();
+  const [outR, outW] = pipe();
+  const [errR, errW] = pipe();
+  fs.writeSync(inW, first);
+  const c = spawn(argv[0]!, argv.slice(1), { stdio: [inR, outW, errW] });
+  for (const fd of [inR, outW, errW]) fs.closeSync(fd);
+  c.unref();
+  return { pid: c.pid!, stdin: inW, stdout: outR, stderr: errR };
+}
+
+// Every behaviour holds for a shell this process starts and for one the launcher handed over.
+for (const [kind, make] of Object.entries({
+  spawned: createShell,
+  handed: (o: ShellOptions) => createShell({ ...o, handed: handedShell() }),
+})) {
+  describe(`shell (${kind}): arguments`, () => {
+    it('arrive verbatim, one each, and nothing in them runs', async () => {
+      const canary = path.join(dir, 'ran');
+      const hostile = [
+        '',
+        "it's",
+        "''",
+        `"double" and \\backslash\\ and \\'`,
+        `$(touch ${canary})`,
+        `\`touch ${canary}\``,
+        `; touch ${canary}`,
+        `x && touch ${canary} || touch ${canary}`,
+        `$HOME $1 $2 \${2} $@ $? $$ $!`,
+        '-----BEGIN CERTIFICATE-----\nMIIB\r\n+/=\n-----END CERTIFICATE-----\n',
+        '\n',
+        '\t tab and  spaces ',
+        '*',
+        '-n',
+        '--',
+        '%s %d %%',
+        '<doc><error type="x">&amp;</error></doc>',
+        'кириллица ✓ 😀',
+        'x'.repeat(100_000),
+        `'; exit 0; '`,
+        "'\\''",
+      ];
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      const r = await sh.run(argv, hostile);
+      assert.equal(r.status, 0);
+      assert.deepEqual(split(r.stdout), hostile);
+      assert.equal(r.stderr, '');
+      assert.equal(fs.existsSync(canary), false, 'an argument was run by the shell');
+    });
+
+    it('shellQuote makes one word that sh reads back unchanged', () => {
+      for (const s of ["a'b", '', "'", 'x\ny', '$(id)']) {
+        assert.equal(execFileSync('/bin/sh', ['-c', `printf '%s' ${shellQuote(s)}`], { encoding: 'utf8' }), s);
+      }
+      assert.throws(() => shellQuote('a\0b'), /NUL/);
+    });
+
+    it('an argument with a NUL byte is refused before anything runs', async () => {
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      await assert.rejects(sh.run(argv, ['a\0b']), /NUL/);
+      assert.deepEqual(split((await sh.run(argv, ['ok'])).stdout), ['ok']);
+    });
   });
 
-  it('shellQuote makes one word that sh reads back unchanged', () => {
-    for (const s of ["a'b", '', "'", 'x\ny', '$(id)']) {
-      assert.equal(execFileSync('/bin/sh', ['-c', `printf '%s' ${shellQuote(s)}`], { encoding: 'utf8' }), s);
-    }
-    assert.throws(() => shellQuote('a\0b'), /NUL/);
+  describe(`shell (${kind}): answers`, () => {
+    it('gives each call its own stdout, stderr and exit status, in order, also when called at once', async () => {
+      const prog = script('answer', 'printf "out %s" "$1"; printf "err %s\\n" "$1" >&2; exit "$2"');
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      const rs = await Promise.all([sh.run(prog, ['a', '0']), sh.run(prog, ['b', '3']), sh.run(prog, ['c', '0'])]);
+      assert.deepEqual(rs, [
+        { status: 0, stdout: 'out a', stderr: 'err a\n' },
+        { status: 3, stdout: 'out b', stderr: 'err b\n' },
+        { status: 0, stdout: 'out c', stderr: 'err c\n' },
+      ]);
+    });
+
+    it('keeps trailing newlines, and an answer that looks like the end of a call is just an answer', async () => {
+      // The marker is pmenomssl-PID-RANDOM; the answer mimics one with our pid.
+      const fake = `pmenomssl-${process.pid}-0`;
+      const prog = script('fake-marker', `printf '\\n%s 0\\n' '${fake}'; sleep 0.2; printf 'last\\n\\n'; printf '\\n%s\\n' '${fake}' >&2`);
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      const r = await sh.run(prog, []);
+      assert.deepEqual(r, { status: 0, stdout: `\n${fake} 0\nlast\n\n`, stderr: `\n${fake}\n` });
+    });
+
+    it('a missing program is exit 127 and the shell lives on', async () => {
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      const r = await sh.run(path.join(dir, 'no-such-mgrctl'), ['x']);
+      assert.equal(r.status, 127);
+      assert.match(r.stderr, /not found/);
+      assert.deepEqual(split((await sh.run(argv, ['after'])).stdout), ['after']);
+    });
+
+    it('a program that cannot be run is exit 126', async () => {
+      const file = path.join(dir, 'not-executable');
+      fs.writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      assert.equal((await sh.run(file, [])).status, 126);
+    });
+
+    it('the program does not read our stdin (it gets /dev/null)', async () => {
+      const prog = script('reads-stdin', 'cat; echo done');
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      assert.equal((await sh.run(prog, [])).stdout, 'done\n');
+      assert.deepEqual(split((await sh.run(argv, ['next'])).stdout), ['next']);
+    });
+
+    it('runs the program in the foreground (not as a background job, which would ignore SIGINT)', async () => {
+      // A shell starts a foreground command with vfork, a background one with fork (slower on the VM
+      // the bench runs on); a background job of a non-interactive shell also ignores SIGINT and SIGQUIT.
+      const prog = script('sigign', `sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status`);
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      const mask = BigInt(`0x${(await sh.run(prog, [])).stdout.trim()}`);
+      assert.equal(mask & (1n << 1n), 0n, 'SIGINT is ignored: the program ran as a background job');
+    });
+
+    it('another program gets a shell of its own', async () => {
+      const other = script('other', 'echo other');
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1 << 20 });
+      assert.deepEqual(split((await sh.run(argv, ['one'])).stdout), ['one']);
+      assert.equal((await sh.run(other, [])).stdout, 'other\n');
+      assert.deepEqual(split((await sh.run(argv, ['two'])).stdout), ['two']);
+    });
   });
 
-  it('an argument with a NUL byte is refused before anything runs', async () => {
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    await assert.rejects(sh.run(argv, ['a\0b']), /NUL/);
-    assert.deepEqual(split((await sh.run(argv, ['ok'])).stdout), ['ok']);
-  });
-});
+  describe(`shell (${kind}): failures`, () => {
+    it('a program that hangs times out, is killed, and the next call runs in a new shell', async () => {
+      const pidFile = path.join(dir, 'hang.pid');
+      const prog = script('hang', `echo $$ > '${pidFile}'; echo started >&2; exec sleep 30`);
+      const sh = make({ timeoutMs: 500, maxOutput: 1 << 20 });
+      const t0 = Date.now();
+      const err = await sh.run(prog, []).then(
+        () => assert.fail('resolved'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ShellError);
+      assert.match(err.message, /timed out after 500 ms/);
+      assert.equal(err.stderr, 'started\n');
+      assert.ok(Date.now() - t0 < 5_000);
+      const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+      const deadline = Date.now() + 5_000;
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(alive(pid), false, 'the hanging program was left running');
+      assert.deepEqual(split((await sh.run(argv, ['again'])).stdout), ['again']);
+    });
 
-describe('shell: answers', () => {
-  it('gives each call its own stdout, stderr and exit status, in order, also when called at once', async () => {
-    const prog = script('answer', 'printf "out %s" "$1"; printf "err %s\\n" "$1" >&2; exit "$2"');
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    const rs = await Promise.all([sh.run(prog, ['a', '0']), sh.run(prog, ['b', '3']), sh.run(prog, ['c', '0'])]);
-    assert.deepEqual(rs, [
-      { status: 0, stdout: 'out a', stderr: 'err a\n' },
-      { status: 3, stdout: 'out b', stderr: 'err b\n' },
-      { status: 0, stdout: 'out c', stderr: 'err c\n' },
-    ]);
-  });
+    it('a program that writes more than allowed fails the call', async () => {
+      const prog = script('flood', `i=0; while [ $i -lt 200 ]; do printf '%050d\\n' $i; i=$((i+1)); done`);
+      const sh = make({ timeoutMs: 10_000, maxOutput: 1_000 });
+      await assert.rejects(sh.run(prog, []), (e: unknown) => e instanceof ShellError && /more than 1000 characters to stdout/.test(e.message));
+      assert.deepEqual(split((await sh.run(argv, ['small'])).stdout), ['small']);
+    });
 
-  it('keeps trailing newlines, and an answer that looks like the end of a call is just an answer', async () => {
-    // The marker is pmenomssl-PID-RANDOM; the answer mimics one with our pid.
-    const fake = `pmenomssl-${process.pid}-0`;
-    const prog = script('fake-marker', `printf '\\n%s 0\\n' '${fake}'; sleep 0.2; printf 'last\\n\\n'; printf '\\n%s\\n' '${fake}' >&2`);
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    const r = await sh.run(prog, []);
-    assert.deepEqual(r, { status: 0, stdout: `\n${fake} 0\nlast\n\n`, stderr: `\n${fake}\n` });
   });
+}
 
-  it('a missing program is exit 127 and the shell lives on', async () => {
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    const r = await sh.run(path.join(dir, 'no-such-mgrctl'), ['x']);
-    assert.equal(r.status, 127);
-    assert.match(r.stderr, /not found/);
-    assert.deepEqual(split((await sh.run(argv, ['after'])).stdout), ['after']);
-  });
-
-  it('a program that cannot be run is exit 126', async () => {
-    const file = path.join(dir, 'not-executable');
-    fs.writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 });
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    assert.equal((await sh.run(file, [])).status, 126);
-  });
-
-  it('the program does not read our stdin (it gets /dev/null)', async () => {
-    const prog = script('reads-stdin', 'cat; echo done');
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    assert.equal((await sh.run(prog, [])).stdout, 'done\n');
-    assert.deepEqual(split((await sh.run(argv, ['next'])).stdout), ['next']);
-  });
-
-  it('runs the program in the foreground (not as a background job, which would ignore SIGINT)', async () => {
-    // A shell starts a foreground command with vfork, a background one with fork (slower on the VM
-    // the bench runs on); a background job of a non-interactive shell also ignores SIGINT and SIGQUIT.
-    const prog = script('sigign', `sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status`);
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    const mask = BigInt(`0x${(await sh.run(prog, [])).stdout.trim()}`);
-    assert.equal(mask & (1n << 1n), 0n, 'SIGINT is ignored: the program ran as a background job');
-  });
-
-  it('another program gets a shell of its own', async () => {
-    const other = script('other', 'echo other');
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 });
-    assert.deepEqual(split((await sh.run(argv, ['one'])).stdout), ['one']);
-    assert.equal((await sh.run(other, [])).stdout, 'other\n');
-    assert.deepEqual(split((await sh.run(argv, ['two'])).stdout), ['two']);
-  });
-});
-
-describe('shell: failures', () => {
-  it('a program that hangs times out, is killed, and the next call runs in a new shell', async () => {
-    const pidFile = path.join(dir, 'hang.pid');
-    const prog = script('hang', `echo $$ > '${pidFile}'; echo started >&2; exec sleep 30`);
-    const sh = createShell({ timeoutMs: 500, maxOutput: 1 << 20 });
-    const t0 = Date.now();
-    const err = await sh.run(prog, []).then(
-      () => assert.fail('resolved'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof ShellError);
-    assert.match(err.message, /timed out after 500 ms/);
-    assert.equal(err.stderr, 'started\n');
-    assert.ok(Date.now() - t0 < 5_000);
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    const deadline = Date.now() + 5_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(alive(pid), false, 'the hanging program was left running');
-    assert.deepEqual(split((await sh.run(argv, ['again'])).stdout), ['again']);
-  });
-
-  it('a program that writes more than allowed fails the call', async () => {
-    const prog = script('flood', `i=0; while [ $i -lt 200 ]; do printf '%050d\\n' $i; i=$((i+1)); done`);
-    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1_000 });
-    await assert.rejects(sh.run(prog, []), (e: unknown) => e instanceof ShellError && /more than 1000 characters to stdout/.test(e.message));
-    assert.deepEqual(split((await sh.run(argv, ['small'])).stdout), ['small']);
-  });
-
+describe('shell: one this process starts', () => {
   it('a shell that cannot start, or ends, fails the call with the reason', async () => {
     await assert.rejects(createShell({ timeoutMs: 10_000, maxOutput: 100, sh: path.join(dir, 'no-sh') }).run(argv, []), /no-sh not found/);
     await assert.rejects(createShell({ timeoutMs: 10_000, maxOutput: 100, sh: '/bin/false' }).run(argv, []), /the shell running it ended \(exit 1\)/);
@@ -170,6 +204,76 @@ describe('shell: failures', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(out, 'x\0');
     assert.ok(Date.now() - t0 < 15_000);
+  });
+});
+
+describe('shell: one the launcher started', () => {
+  it('is taken from PMENOMSSL_SHELL only when it is the launcher\'s, and the variable goes either way', () => {
+    for (const v of ['', 'x', '123', '123 4 6', '123 4 6 9 1', '0 4 6 9', '123 4 4 9', '123 2 6 9', '123 4 6 10', '-1 4 6 9', ' 123 4 6 9', '123 4 6 9\n']) {
+      const env: NodeJS.ProcessEnv = { PMENOMSSL_SHELL: v, OTHER: 'kept' };
+      assert.equal(takeHandedShell(env), undefined, JSON.stringify(v));
+      assert.deepEqual(env, { OTHER: 'kept' });
+    }
+    assert.equal(takeHandedShell({}), undefined);
+    // Well formed, but no such child of this process with such pipes (the end-to-end tests in
+    // test/launcher.test.ts hand over real ones, and forged ones).
+    const env: NodeJS.ProcessEnv = { PMENOMSSL_SHELL: '999999999 4 6 9' };
+    assert.equal(takeHandedShell(env), undefined);
+    assert.deepEqual(env, {});
+  });
+
+  it('that ends before it says it runs ran nothing: the call goes to a shell of our own, once', async () => {
+    const count = path.join(dir, 'count.txt');
+    const prog = script('count', `echo x >> '${count}'; echo $PPID`);
+    for (const [argv, first] of [
+      [['/bin/sh', '-c', 'exit 0'], "'echo' //\n"], // its start failed
+      [['/bin/sh', '-c', 'exec 1>&-; exec cat >/dev/null'], "'echo' //\n"], // its stdout closed
+    ] as const) {
+      fs.rmSync(count, { force: true });
+      const handed = handedShell([...argv], first);
+      const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20, handed });
+      const r = await sh.run(prog, []);
+      assert.equal(r.status, 0, `${argv.join(' ')}: ${JSON.stringify(r)}`);
+      assert.notEqual(Number(r.stdout.trim()), handed.pid, 'ran in the launcher\'s shell');
+      assert.equal(r.stderr, '');
+      assert.equal(fs.readFileSync(count, 'utf8'), 'x\n', 'the program ran once');
+    }
+  });
+
+  it('that says something else first fails the call, which is not run again', async () => {
+    const count = path.join(dir, 'count3.txt');
+    const prog = script('count3', `echo x >> '${count}'`);
+    for (const [argv, first] of [
+      [['/bin/sh', '-c', 'echo other; exec cat >/dev/null'], "'echo' //\n"],
+      [['/bin/sh', '-s'], 'echo /; echo x\n'],
+    ] as const) {
+      fs.rmSync(count, { force: true });
+      const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20, handed: handedShell([...argv], first) });
+      await assert.rejects(sh.run(prog, []), (e: unknown) => e instanceof ShellError && /the shell from the launcher said ".*" first/.test(e.message));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(!fs.existsSync(count) || fs.readFileSync(count, 'utf8') === 'x\n', 'run twice');
+    }
+  });
+
+  it('that ends while a call runs fails the call: a call that may have run is never run again', async () => {
+    const count = path.join(dir, 'count2.txt');
+    const prog = script('kills-shell', `echo x >> '${count}'; kill -9 $PPID`);
+    const handed = handedShell();
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20, handed });
+    await assert.rejects(sh.run(prog, []), (e: unknown) => e instanceof ShellError && /the shell running it ended/.test(e.message));
+    assert.equal(fs.readFileSync(count, 'utf8'), 'x\n');
+  });
+
+  it('that ends fails the call, and the next call gets a shell of its own', async () => {
+    const handed = handedShell();
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20, handed });
+    const prog = script('ppid2', 'echo $PPID');
+    assert.equal(Number((await sh.run(prog, [])).stdout.trim()), handed.pid);
+    process.kill(handed.pid, 'SIGKILL');
+    await assert.rejects(sh.run(prog, []), (e: unknown) => e instanceof ShellError && /the shell running it ended/.test(e.message));
+    const pid = Number((await sh.run(prog, [])).stdout.trim());
+    assert.notEqual(pid, handed.pid);
+    assert.ok(childrenOf(process.pid).includes(pid));
   });
 });
 

@@ -1,0 +1,119 @@
+// The launcher: the first lines of dist/pmenomssl, run by /bin/sh (build/bundle.mjs). For a command
+// on an item it starts the shell that runs mgrctl before it becomes Node, and tells Node in
+// PMENOMSSL_SHELL; Node takes that shell only when it is the launcher's, and otherwise starts one
+// itself. The fake mgrctl records who started each call (the shell's argv and parent).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
+import { CONTACT } from './support/order';
+import { BINARY, createRig, type MgrctlSpawn, type Rig, type RunOptions } from './support/rig';
+
+let rig: Rig;
+let sim: EnomSim;
+let item: number;
+let moduleId: number;
+
+before(async () => {
+  [rig, sim] = await Promise.all([createRig(), startEnomSim({ uid: 'reseller1', pw: 'pw', balance: 5000 })]);
+  moduleId = await rig.addModule({ url: sim.url, username: 'reseller1', password: 'pw' });
+  item = await rig.addItem({
+    pricelist: 'certificate-rapidssl-rapidssl',
+    module: moduleId,
+    csr: makeCsr('launcher.example.com').csr,
+    params: { ...CONTACT, approver_method: 'auth_email', approver_email: 'admin@example.com' },
+  });
+});
+after(async () => {
+  await sim?.close();
+  await rig?.close();
+});
+
+async function run(command: string, opts: RunOptions = {}, args = ['--item', String(item)]) {
+  rig.clearCalls();
+  const r = await rig.run(['--command', command, ...args], opts);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  assert.equal(r.timedOut, false);
+  const spawns = rig.spawns();
+  assert.ok(spawns.length > 0, 'mgrctl was called');
+  for (const s of spawns) {
+    assert.equal(s.handedVar, false, `PMENOMSSL_SHELL reached mgrctl ${s.func}`);
+    assert.equal(s.ppid, spawns[0]!.ppid, 'one shell starts every call of a run');
+    assert.equal(s.shellParent, r.pid, 'the shell is a child of the run');
+  }
+  return { ...r, spawns };
+}
+
+/**
+ * The launcher's shell (the program and the marker given on its stdin): under dash the launcher's own
+ * fork, so its argv is the launcher's; under any other shell `/bin/sh -s`.
+ */
+function handed(s: MgrctlSpawn, launcher: string[] | 'exec') {
+  assert.deepEqual(s.shell, launcher === 'exec' ? ['/bin/sh', '-s'] : launcher, 'not the launcher\'s shell');
+}
+const dash = fs.realpathSync('/bin/sh').endsWith('/dash');
+/** One Node started: `/bin/sh -s MGRCTL pmenomssl-PID-RANDOM`. */
+function spawned(s: MgrctlSpawn) {
+  assert.deepEqual(s.shell.slice(0, 3), ['/bin/sh', '-s', `${rig.root}/sbin/mgrctl`]);
+  assert.match(s.shell[3] ?? '', /^pmenomssl-\d+-[a-z0-9]+$/);
+}
+
+// Forged hand-overs: what a launcher of someone else's might leave behind. Node must see through each
+// (and not wait on an empty pipe), start its own shell, and keep the variable from mgrctl.
+const forge = (script: string): RunOptions => ({ via: ['/bin/sh', '-c', `${script}\nexec node "$0" "$@"`] });
+const HEREDOCS = (body: string) => `exec 4<<'E' 6<<'E' 9<<'E'\n${body}E\n${body}E\n${body}E\n`;
+
+const hasBash = (() => {
+  try {
+    execFileSync('bash', ['-c', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('launcher', () => {
+  it('run as BILLmanager runs it, a command on an item gets the shell the launcher started', async () => {
+    const r = await run('open');
+    assert.deepEqual(
+      r.spawns.map((s) => s.func),
+      ['paramlist', 'service.saveparam', 'service.saveparam', 'service.setstatus', 'service.postopen'],
+    );
+    const argv = (command: string) => (dash ? ['/bin/sh', BINARY, '--command', command, '--item', String(item)] : 'exec' as const);
+    for (const s of r.spawns) handed(s, argv('open'));
+    for (const s of (await run('sync_item')).spawns) handed(s, argv('sync_item'));
+  });
+
+  it('a command not on an item: Node starts the shell at its first mgrctl call', async () => {
+    const r = await run('getbalance', {}, ['--module', String(moduleId)]);
+    assert.deepEqual(
+      r.spawns.map((s) => s.func),
+      ['paramlist', 'processing.savebalance'],
+    );
+    for (const s of r.spawns) spawned(s);
+  });
+
+  it('`node pmenomssl` (no launcher): Node starts the shell itself', async () => {
+    for (const s of (await run('sync_item', { via: [process.execPath] })).spawns) spawned(s);
+  });
+
+  it('bash as /bin/sh (RHEL and its kin) runs the launcher as dash does', { skip: !hasBash && 'no bash' }, async () => {
+    for (const s of (await run('sync_item', { via: ['bash'] })).spawns) handed(s, 'exec');
+    for (const s of (await run('sync_item', { via: ['bash', '--posix'] })).spawns) handed(s, 'exec');
+  });
+
+  it('a forged hand-over is not taken: a process not our child', async () => {
+    for (const s of (await run('sync_item', forge(`${HEREDOCS('true //\n')}PMENOMSSL_SHELL='1 4 6 9'; export PMENOMSSL_SHELL`))).spawns) spawned(s);
+  });
+
+  it('a forged hand-over is not taken: our child, but the fds are not pipes', async () => {
+    const r = await run('sync_item', forge('sleep 3 & PMENOMSSL_SHELL="$! 4 6 9"; export PMENOMSSL_SHELL; exec 4>/dev/null 6</dev/null 9</dev/null'));
+    for (const s of r.spawns) spawned(s);
+  });
+
+  it('a forged hand-over is not taken: our child and pipes, but empty ones (read without waiting)', async () => {
+    const r = await run('sync_item', forge(`${HEREDOCS('')}sleep 3 & PMENOMSSL_SHELL="$! 4 6 9"; export PMENOMSSL_SHELL`));
+    for (const s of r.spawns) spawned(s);
+  });
+});
