@@ -184,7 +184,7 @@ export function createShell(opts: ShellOptions): Shell {
     const h = handed;
     handed = undefined;
     if (h) {
-      // The launcher's `sh -s`: $1 and $2 come as the first line of its script.
+      // The launcher's shell reads its script from us too: $1 and $2 come in a first line.
       const net = process.getBuiltinModule('node:net');
       c = {
         pid: h.pid,
