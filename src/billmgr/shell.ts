@@ -91,8 +91,7 @@ export function takeHandedShell(env: NodeJS.ProcessEnv = process.env, proc = '/p
   if (new Set([stdin, stdout, stderr]).size !== 3) return undefined;
   try {
     for (const fd of [stdin, stdout, stderr]) if (!fstatSync(fd).isFIFO()) return undefined;
-    const stat = readFileSync(`${proc}/${pid}/stat`, 'latin1');
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) return undefined;
+    if (parentOf(pid, proc) !== process.pid) return undefined;
     const buf = Buffer.alloc(LAUNCHER_BYTES.length);
     for (const fd of [stdout, stderr]) {
       const nb = openSync(`${proc}/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -108,20 +107,27 @@ export function takeHandedShell(env: NodeJS.ProcessEnv = process.env, proc = '/p
   return { pid, stdin, stdout, stderr };
 }
 
+/**
+ * The parent of process `pid`, from its stat line ("pid (comm) state ppid …"; comm may hold spaces
+ * and parentheses, the fields after the last ')' do not). Throws when there is no such process.
+ */
+function parentOf(pid: number | string, proc: string): number {
+  const stat = readFileSync(`${proc}/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** The pids of the processes `pid` started (Linux /proc; `proc` for tests). */
 export function childrenOf(pid: number, proc = '/proc'): number[] {
   try {
     return readFileSync(`${proc}/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {}
-  // A kernel without that file: every process's parent, from its stat line ("pid (comm) state ppid
-  // …"; comm may hold spaces and parentheses, the fields after the last ')' do not).
+  // A kernel without that file: every process's parent.
   const kids: number[] = [];
   try {
     for (const name of readdirSync(proc)) {
       if (!/^\d+$/.test(name)) continue;
       try {
-        const stat = readFileSync(`${proc}/${name}/stat`, 'utf8');
-        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) kids.push(Number(name));
+        if (parentOf(name, proc) === pid) kids.push(Number(name));
       } catch {}
     }
   } catch {}

@@ -111,6 +111,9 @@ export async function createRig(): Promise<Rig> {
     { mode: 0o755 },
   );
   const journal = path.join(root, 'mgrctl.jsonl');
+  /** Every mgrctl call the fake recorded, as it recorded it. */
+  const readJournal = (): MgrctlSpawn[] =>
+    fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as MgrctlSpawn) : [];
   const captures = path.join(root, 'captures.jsonl');
 
   const rig: Rig = {
@@ -161,26 +164,10 @@ export async function createRig(): Promise<Rig> {
       });
     },
     calls() {
-      if (!fs.existsSync(journal)) return [];
-      return fs
-        .readFileSync(journal, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => {
-          const { func, params } = JSON.parse(l) as MgrctlCall;
-          return { func, params };
-        });
+      return readJournal().map(({ func, params }) => ({ func, params }));
     },
     spawns() {
-      if (!fs.existsSync(journal)) return [];
-      return fs
-        .readFileSync(journal, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => {
-          const { func, params, pid, ppid, shell, shellParent, handedVar } = JSON.parse(l) as MgrctlSpawn;
-          return { func, params, pid, ppid, shell, shellParent, handedVar };
-        });
+      return readJournal().map(({ func, params, pid, ppid, shell, shellParent, handedVar }) => ({ func, params, pid, ppid, shell, shellParent, handedVar }));
     },
     clearCalls() {
       fs.rmSync(journal, { force: true });
