@@ -352,30 +352,73 @@ const payload = parts.join('');
 // ---------------------------------------------------------------------------------------------
 // The loader: the one part of dist/pmenomssl that Node compiles up front.
 
-/**
- * @param {[number, number, number, number][]} T per chunk: start and end in the payload, encoding
- *   (0 plain, 1 brotli+base64, 2 plain with *\x01/ for star-slash), length of its text
- * @param {Record<string, number>} N chunk file name (as chunks require them) → index
- * @param {string} B build id
- */
-function boot(T, N, B) {
+// The file ends with the payload in a comment, then its table, on a last line of its own:
+// `function __table(){/*{"T":…,"N":…,"B":…}*/}`:
+//   T per chunk: start and end in the payload, encoding (0 plain, 1 brotli+base64, 2 plain with
+//     *\x01/ for star-slash), length of its text
+//   N chunk file name (as chunks require them) -> index
+//   B build id
+function boot() {
   'use strict';
   const fs = require('fs');
   const path = require('path');
   const vm = require('vm');
 
+  // Started by the launcher, Node was given this loader alone (a here-document on fd 3), and the file
+  // comes next on the command line, then the command's arguments: the table is read from the end of
+  // the file, and a chunk's text from the payload when the code cache has none. Run as `node
+  // pmenomssl` (or as the main script of a single executable), all of it is in this script.
+  const launched = typeof __payload !== 'function';
+  const main = launched ? path.resolve(process.argv[2] ?? '') : __filename;
+  if (launched) {
+    process.argv.splice(1, 2, main);
+    try {
+      fs.closeSync(3);
+    } catch {}
+  }
   const argv = process.argv;
   let command = '';
   for (let k = 2; k < argv.length; k++) {
     if (argv[k] === '--command') command = argv[k + 1] ?? '';
     else if (argv[k].startsWith('--command=')) command = argv[k].slice(10);
   }
+  const TABLE = '\nfunction __table(){/*';
+  let table;
+  let self = -1;
+  let payloadAt = 0;
+  if (launched) {
+    self = fs.openSync(main, 'r'); // open for the run
+    const size = fs.fstatSync(self).size;
+    // The table is a few kB: the last 8 kB hold it, or else the last TAIL_MAX.
+    let last;
+    let at = -1;
+    for (const n of [8192, TAIL_MAX]) {
+      last = Buffer.allocUnsafe(Math.min(size, n));
+      fs.readSync(self, last, 0, last.length, size - last.length);
+      at = last.lastIndexOf(TABLE, undefined, 'latin1');
+      if (at >= 0 || last.length === size) break;
+    }
+    if (at < 3 || last.latin1Slice(at - 3, at) !== '*/}') throw new Error(`pmenomssl: ${main} does not end with its chunk table`);
+    table = last.latin1Slice(at + 1);
+    payloadAt = size - last.length + at - 3;
+  } else {
+    table = __table.toString();
+  }
+  const { T, N, B } = JSON.parse(table.slice(TABLE.length - 1, table.lastIndexOf('*/}')));
+  payloadAt -= T[T.length - 1][1];
   const HEAD = 'function __payload(){/*'.length;
   let payload;
   const unpack = (i) => {
-    payload ??= __payload.toString();
     const [s, e, enc] = T[i];
-    const raw = payload.slice(HEAD + s, HEAD + e);
+    let raw;
+    if (launched) {
+      const bytes = Buffer.allocUnsafe(e - s);
+      if (fs.readSync(self, bytes, 0, e - s, payloadAt + s) !== e - s) throw new Error(`pmenomssl: ${main} is cut short`);
+      raw = bytes.latin1Slice();
+    } else {
+      payload ??= __payload.toString();
+      raw = payload.slice(HEAD + s, HEAD + e);
+    }
     if (enc === 1) return require('zlib').brotliDecompressSync(Buffer.from(raw, 'base64')).toString('latin1');
     if (enc === 2) return raw.replaceAll('*\x01/', '*/');
     return raw;
@@ -387,9 +430,9 @@ function boot(T, N, B) {
   const env = process.env.MGR5_ROOT;
   const dir = path.join(env && env.trim() !== '' ? path.resolve(env) : '/usr/local/mgr5', 'var', 'pmenomssl', 'cache');
   const file = /^[a-z_]{1,32}$/.test(command) ? path.join(dir, `${command}.v8`) : '';
-  const KEY = `pmenomssl-cache 3 ${B} ${process.version} ${process.arch}\n`;
+  const KEY = `pmenomssl-cache 4 ${B} ${process.version} ${process.arch}\n`;
   // The file: KEY, an index line ([chunk, code length, text length, loaded]...), the code caches, then the
-  // texts of the compressed chunks, one after another. It stays open for the run, and each part is
+  // chunks' texts, one after another (a warm run reads nothing of the payload). It stays open for the run, and each part is
   // read when a chunk is compiled, into one buffer used again and again: on the VM of docs/bench.md a
   // page touched for the first time costs ~12 us, and reading the whole file into fresh memory cost
   // sync_item ~110 such faults more than this. The texts become one string (one copy, and a large
@@ -454,7 +497,7 @@ function boot(T, N, B) {
         let text;
         try {
           bytes = c.fresh ? mods[i] && c.script.createCachedData() : c.length ? Buffer.from(readAt(c.at, c.length)) : undefined;
-          if (T[i][2] === 1) text = typeof c.text === 'string' ? Buffer.from(c.text, 'latin1') : c.text && Buffer.from(readAt(textsAt + c.text[0], c.text[1] - c.text[0]));
+          text = typeof c.text === 'string' ? Buffer.from(c.text, 'latin1') : c.text && Buffer.from(readAt(textsAt + c.text[0], c.text[1] - c.text[0]));
         } catch {
           continue;
         }
@@ -495,12 +538,12 @@ function boot(T, N, B) {
     }
     if (text === undefined) {
       text = unpack(i);
-      if (T[i][2] === 1) stale = true;
+      stale = true;
     }
     // V8 reads the code cache while the script is made; the buffer is free again after.
-    c.script = new vm.Script(text, { filename: `${__filename}#${i}`, cachedData: code });
+    c.script = new vm.Script(text, { filename: `${main}#${i}`, cachedData: code });
     if (!code || c.script.cachedDataRejected) [stale, c.fresh, c.length] = [true, true, 0];
-    if (T[i][2] === 1) c.text = text;
+    c.text = text;
     cache.set(i, c);
     return c.script;
   };
@@ -512,7 +555,7 @@ function boot(T, N, B) {
     r.resolve = require.resolve;
     r.cache = require.cache;
     r.main = require.main;
-    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, __filename, __dirname);
+    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, main, path.dirname(main));
     return m.exports;
   };
   // While the command waits (for mgrctl, the database, ENOM), compile the chunks its last
@@ -546,8 +589,8 @@ if (process.env.PMENOMSSL_TRACE) {
     ['    if (!code || c.script.cachedDataRejected)', '    TT.compile += tnow() - t2; if (code && !c.script.cachedDataRejected) TT.cached++;\n    if (!code || c.script.cachedDataRejected)'],
     ['        compile(i);', '        compile(i); TT.ahead++;'],
     [
-      '    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, __filename, __dirname);',
-      "    const t3 = tnow(); TT.stack ??= []; TT.stack.push(0);\n    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, __filename, __dirname);\n    const own = tnow() - t3 - TT.stack.pop(); if (TT.stack.length) TT.stack[TT.stack.length - 1] += tnow() - t3; (TT.exec ??= []).push(`${i}:${own.toFixed(1)}`);",
+      '    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, main, path.dirname(main));',
+      "    const t3 = tnow(); TT.stack ??= []; TT.stack.push(0);\n    script.runInThisContext({ displayErrors: false }).call(m.exports, m.exports, r, m, main, path.dirname(main));\n    const own = tnow() - t3 - TT.stack.pop(); if (TT.stack.length) TT.stack[TT.stack.length - 1] += tnow() - t3; (TT.exec ??= []).push(`${i}:${own.toFixed(1)}`);",
     ],
   ];
   for (const [find, replace] of edits) {
@@ -581,6 +624,12 @@ if (process.env.PMENOMSSL_TRACE) {
 //   with `true //`, the bytes Node checks.
 // - The shell is a background job, so it and what it runs ignore SIGINT: Ctrl-C on a terminal stops
 //   pmenomssl, and an mgrctl call in flight then runs to its end, after which the shell ends.
+// - Node is given the loader alone, as a here-document on fd 3 (its last lines), and the file after
+//   it: Node reads and compiles all of a main file before it runs any, and this one is ~280 kB of
+//   payload the loader reads a part of at most (~4 ms of every run; docs/bench.md). The loader is
+//   short enough for dash to write it into the pipe itself (4 kB), with no fork. Node is told to
+//   take /proc/self/fd/3 as it is (--preserve-symlinks-main): resolved, it names no file. Without
+//   /proc, Node runs the file itself, as `node pmenomssl` does.
 const LAUNCHER = [
   '#!/bin/sh',
   [
@@ -589,10 +638,11 @@ const LAUNCHER = [
     "if { command exec 3<<'0;' 4<<'0;' 5<<'0;' 6<>/proc/self/fd/3 7<>/proc/self/fd/4 8<>/proc/self/fd/5 &&",
     'command exec 3</proc/self/fd/6 4>/proc/self/fd/6 5>/proc/self/fd/7 6</proc/self/fd/7 7>/proc/self/fd/8 9</proc/self/fd/8 8>&-; } 2>/dev/null;',
     'then { exec 0<&3 1>&5 2>&7 3<&- 4>&- 5>&- 6<&- 7>&- 9<&-; if [ /proc/self/exe -ef /bin/dash ]; then . /proc/self/fd/0; else exec /bin/sh -s; fi; } &',
-    'PMENOMSSL_SHELL="$! 4 6 9" exec node "$0" "$@" 3<&- 5>&- 7>&-;',
-    'fi;',
-    'exec node "$0" "$@" 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-;;',
+    'PMENOMSSL_SHELL="$! 4 6 9"; export PMENOMSSL_SHELL; exec 3<&- 5>&- 7>&-;',
+    'else exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-;',
+    'fi;;',
     'esac;',
+    "[ -d /proc/self/fd ] && exec node --preserve-symlinks-main /proc/self/fd/3 \"$0\" \"$@\" 3<<'0;';",
     'exec node "$0" "$@"',
   ].join(' '),
   "'echo' //",
@@ -604,11 +654,21 @@ const LAUNCHER = [
 ];
 // The code and the loader that reads its caches: a cache written by any other build is not used.
 const buildId = crypto.createHash('sha256').update(payload).update(bootText).digest('hex').slice(0, 16);
+// The loader, minified: the here-document the launcher hands Node (see LAUNCHER).
+const TAIL = `function __table(){/*${JSON.stringify({ T: table, N: Object.fromEntries(chunks.map((c, i) => [c.name, i])), B: buildId })}*/}`;
+const TAIL_MAX = 65536;
+if (TAIL.length > TAIL_MAX - 16) throw new Error(`the chunk table is ${TAIL.length} bytes, more than the loader reads (${TAIL_MAX})`);
+if (TAIL.indexOf('*/') !== TAIL.length - 3) throw new Error('the chunk table holds */');
+const loader = (await transform(`(${bootText.replaceAll('TAIL_MAX', String(TAIL_MAX))})();`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim();
+if (loader.split('\n').includes('0;')) throw new Error('the loader has a line "0;", which ends its here-document');
+if (!process.env.PMENOMSSL_TRACE && loader.length > 4096) warn(`the loader is ${loader.length} bytes: dash forks to write a here-document over 4096`);
 const js = [
   ...LAUNCHER,
-  `// pmenomssl ${pkg.version} (build ${buildId}); built by build/bundle.mjs: a loader, then the code in a comment.`,
-  `(${bootText})(${JSON.stringify(table)},${JSON.stringify(Object.fromEntries(chunks.map((c, i) => [c.name, i])))},${JSON.stringify(buildId)});`,
+  loader,
+  '0;',
+  `// pmenomssl ${pkg.version} (build ${buildId}); built by build/bundle.mjs: a launcher, a loader, then the code in a comment and its table.`,
   `function __payload(){/*${payload}*/}`,
+  TAIL,
   '',
 ].join('\n');
 // ASCII only: a single character beyond it (say an arrow in a comment of the loader) makes V8 hold

@@ -6,26 +6,8 @@ import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
+import { readChunks } from './support/chunks';
 import { BINARY } from './support/rig';
-
-type Table = [number, number, number, number][];
-
-function readChunks(): { names: Record<string, number>; text: (i: number) => string; count: number } {
-  const file = fs.readFileSync(BINARY, 'latin1');
-  const call = /\}\)\((\[\[[\d,[\]]*\]\]),(\{[^}]*\}),"([0-9a-f]+)"\);\n/.exec(file);
-  assert.ok(call, 'the loader call with its chunk table is not in dist/pmenomssl');
-  const table = JSON.parse(call[1]!) as Table;
-  const names = JSON.parse(call[2]!) as Record<string, number>;
-  const head = '\nfunction __payload(){/*'; // (the loader's own text names it too, not at a line start)
-  const payload = file.slice(file.indexOf(head) + head.length, file.lastIndexOf('*/}'));
-  const text = (i: number) => {
-    const [s, e, enc] = table[i]!;
-    const raw = payload.slice(s, e);
-    if (enc === 1) return zlib.brotliDecompressSync(Buffer.from(raw, 'base64')).toString('latin1');
-    return enc === 2 ? raw.replaceAll('*\x01/', '*/') : raw;
-  };
-  return { names, text, count: table.length };
-}
 
 /** Runs a chunk as the loader does, with Node's require for what it needs. */
 function loadChunk(code: string): unknown {

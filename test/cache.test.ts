@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { readChunks } from './support/chunks';
 import { createRig, type Rig } from './support/rig';
 
 let rig: Rig;
@@ -110,6 +111,24 @@ describe('the code cache', () => {
     const ino = fs.statSync(file('approver')).ino;
     assert.equal((await approver()).stdout, good.stdout);
     assert.equal(fs.statSync(file('approver')).ino, ino, 'nothing was compiled afresh, so nothing was written');
+  });
+
+  it('holds the text of every chunk the run loaded, so that a warm run reads none of the payload', async () => {
+    // (A text V8 has code for is not parsed again, so a run cannot show which text it was given: the
+    // cache's texts are compared with the chunks in dist/pmenomssl instead.)
+    const { table, text } = readChunks();
+    for (const [command, args] of [
+      ['features', []],
+      ['approver', ['--module', '1', '--domain', 'www.example.com']],
+    ] as const) {
+      fs.rmSync(file(command), { force: true });
+      assert.equal((await rig.run(['--command', command, ...args])).code, 0);
+      const { entries } = readCache(fs.readFileSync(file(command)));
+      const loaded = entries.filter((e) => e.loaded === 1);
+      assert.ok(loaded.length >= 2, `${command}: chunks loaded`);
+      assert.ok(loaded.some((e) => table[e.chunk]![2] !== 1), `${command}: a plain chunk among them`);
+      for (const e of loaded) assert.ok(e.text.equals(Buffer.from(text(e.chunk), 'latin1')), `${command}: chunk ${e.chunk}'s text is in the cache`);
+    }
   });
 
   it('is not trusted when others may write it, good as it looks: it is replaced by a private one', async () => {

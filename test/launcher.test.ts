@@ -53,6 +53,13 @@ function handed(s: MgrctlSpawn, launcher: string[] | 'exec') {
   assert.deepEqual(s.shell, launcher === 'exec' ? ['/bin/sh', '-s'] : launcher, 'not the launcher\'s shell');
 }
 const dash = fs.realpathSync('/bin/sh').endsWith('/dash');
+/**
+ * Node was given the loader alone, a here-document on fd 3, and the file after it (the payload is
+ * read from there as needed); `node pmenomssl` reads the whole file.
+ */
+function nodeGot(s: MgrctlSpawn, args: string[], how: 'loader' | 'file') {
+  assert.deepEqual(s.node, how === 'loader' ? ['node', '--preserve-symlinks-main', '/proc/self/fd/3', BINARY, ...args] : [process.execPath, BINARY, ...args]);
+}
 /** One Node started: `/bin/sh -s MGRCTL pmenomssl-PID-RANDOM`. */
 function spawned(s: MgrctlSpawn) {
   assert.deepEqual(s.shell.slice(0, 3), ['/bin/sh', '-s', `${rig.root}/sbin/mgrctl`]);
@@ -83,8 +90,14 @@ describe('launcher', () => {
       ['paramlist', 'service.saveparam', 'service.saveparam', 'service.setstatus', 'service.postopen'],
     );
     const argv = (command: string) => (dash ? ['/bin/sh', BINARY, '--command', command, '--item', String(item)] : 'exec' as const);
-    for (const s of r.spawns) handed(s, argv('open'));
-    for (const s of (await run('sync_item')).spawns) handed(s, argv('sync_item'));
+    for (const s of r.spawns) {
+      handed(s, argv('open'));
+      nodeGot(s, ['--command', 'open', '--item', String(item)], 'loader');
+    }
+    for (const s of (await run('sync_item')).spawns) {
+      handed(s, argv('sync_item'));
+      nodeGot(s, ['--command', 'sync_item', '--item', String(item)], 'loader');
+    }
   });
 
   it('a command not on an item: Node starts the shell at its first mgrctl call', async () => {
@@ -93,11 +106,17 @@ describe('launcher', () => {
       r.spawns.map((s) => s.func),
       ['paramlist', 'processing.savebalance'],
     );
-    for (const s of r.spawns) spawned(s);
+    for (const s of r.spawns) {
+      spawned(s);
+      nodeGot(s, ['--command', 'getbalance', '--module', String(moduleId)], 'loader');
+    }
   });
 
-  it('`node pmenomssl` (no launcher): Node starts the shell itself', async () => {
-    for (const s of (await run('sync_item', { via: [process.execPath] })).spawns) spawned(s);
+  it('`node pmenomssl` (no launcher): Node reads the whole file and starts the shell itself', async () => {
+    for (const s of (await run('sync_item', { via: [process.execPath] })).spawns) {
+      spawned(s);
+      nodeGot(s, ['--command', 'sync_item', '--item', String(item)], 'file');
+    }
   });
 
   it('bash as /bin/sh (RHEL and its kin) runs the launcher: the shell is handed over from bash 5.1 on', { skip: !bashVersion && 'no bash' }, async () => {
@@ -105,6 +124,8 @@ describe('launcher', () => {
       for (const s of (await run('sync_item', { via })).spawns) {
         if (bashPipes) handed(s, 'exec');
         else spawned(s);
+        // bash < 5.1 makes the loader's here-document a file: Node reads that, just as well.
+        nodeGot(s, ['--command', 'sync_item', '--item', String(item)], 'loader');
       }
     }
   });

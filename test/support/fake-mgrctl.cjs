@@ -24,17 +24,19 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 // shell, shellParent: the argv and the parent of the process that started this one (the shell that
-// runs mgrctl for pmenomssl);
+// runs mgrctl for pmenomssl); node: the argv of that parent (pmenomssl's Node);
 // handedVar: whether PMENOMSSL_SHELL, the launcher's note to Node, reached us (it must not).
 let shell = [];
 let shellParent = 0;
+let node = [];
 try {
   shell = fs.readFileSync(`/proc/${process.ppid}/cmdline`, 'latin1').split('\0').slice(0, -1);
   const stat = fs.readFileSync(`/proc/${process.ppid}/stat`, 'latin1');
   shellParent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  node = fs.readFileSync(`/proc/${shellParent}/cmdline`, 'latin1').split('\0').slice(0, -1);
 } catch {}
 const handedVar = 'PMENOMSSL_SHELL' in process.env;
-fs.appendFileSync(path.join(root, 'mgrctl.jsonl'), JSON.stringify({ func, params, flags, pid: process.pid, ppid: process.ppid, shell, shellParent, handedVar, at: Date.now() }) + '\n');
+fs.appendFileSync(path.join(root, 'mgrctl.jsonl'), JSON.stringify({ func, params, flags, pid: process.pid, ppid: process.ppid, shell, shellParent, node, handedVar, at: Date.now() }) + '\n');
 
 const xmlEscape = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const failure = (config.fail || {})[func];

@@ -36,6 +36,8 @@ export interface MgrctlSpawn extends MgrctlCall {
   ppid: number;
   shell: string[];
   shellParent: number;
+  /** the argv of the shell's parent, pmenomssl's Node */
+  node: string[];
   /** PMENOMSSL_SHELL was in its environment */
   handedVar: boolean;
 }
@@ -167,7 +169,7 @@ export async function createRig(): Promise<Rig> {
       return readJournal().map(({ func, params }) => ({ func, params }));
     },
     spawns() {
-      return readJournal().map(({ func, params, pid, ppid, shell, shellParent, handedVar }) => ({ func, params, pid, ppid, shell, shellParent, handedVar }));
+      return readJournal().map(({ func, params, pid, ppid, shell, shellParent, node, handedVar }) => ({ func, params, pid, ppid, shell, shellParent, node, handedVar }));
     },
     clearCalls() {
       fs.rmSync(journal, { force: true });
