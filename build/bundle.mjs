@@ -619,6 +619,12 @@ if (process.env.PMENOMSSL_TRACE) {
 // - Node learns of it from PMENOMSSL_SHELL="PID 4 6 9", which it checks (the pid is its child, the
 //   fds are pipes holding the launcher's first bytes) and removes. Anything else - no /proc, a shell
 //   that makes here-documents as files, `node pmenomssl` - and Node starts the shell itself.
+// - Before it reads its script the shell runs `mgrctl paramlist` (every command on an item reads the
+//   database, whose settings that gives; not while etc/billmgr.DoNothing exists), while Node starts:
+//   a real mgrctl takes tens of milliseconds. It writes `paramlist` and a NUL, mgrctl the answer,
+//   then the shell a NUL, the exit status (`-`: not run) and the mgrctl it ran, on a line (MGR5_ROOT
+//   as src/billmgr/paths.ts reads it; Node uses the answer only if that is its mgrctl and the status
+//   is 0, and otherwise asks again).
 // - The here-documents: the shell's script starts with `'echo' //`, which tells Node it runs (one
 //   that ends before that ran nothing, and Node goes to a shell of its own); its stdout and stderr
 //   with `true //`, the bytes Node checks.
@@ -637,7 +643,11 @@ const LAUNCHER = [
     'case " $* " in *" --item"*)',
     "if { command exec 3<<'0;' 4<<'0;' 5<<'0;' 6<>/proc/self/fd/3 7<>/proc/self/fd/4 8<>/proc/self/fd/5 &&",
     'command exec 3</proc/self/fd/6 4>/proc/self/fd/6 5>/proc/self/fd/7 6</proc/self/fd/7 7>/proc/self/fd/8 9</proc/self/fd/8 8>&-; } 2>/dev/null;',
-    'then { exec 0<&3 1>&5 2>&7 3<&- 4>&- 5>&- 6<&- 7>&- 9<&-; if [ /proc/self/exe -ef /bin/dash ]; then . /proc/self/fd/0; else exec /bin/sh -s; fi; } &',
+    'then { exec 0<&3 1>&5 2>&7 3<&- 4>&- 5>&- 6<&- 7>&- 9<&-;',
+    'case $MGR5_ROOT in *[![:space:]]*) R=$MGR5_ROOT;; *) R=/usr/local/mgr5;; esac;',
+    "printf 'paramlist\\000'; if [ -e \"$R/etc/billmgr.DoNothing\" ]; then S=-; else \"$R/sbin/mgrctl\" -m billmgr -o xml paramlist </dev/null 2>/dev/null; S=$?; fi;",
+    "printf '\\000%s %s\\n' \"$S\" \"$R/sbin/mgrctl\"; unset S R;",
+    'if [ /proc/self/exe -ef /bin/dash ]; then . /proc/self/fd/0; else exec /bin/sh -s; fi; } &',
     'PMENOMSSL_SHELL="$! 4 6 9"; export PMENOMSSL_SHELL; exec 3<&- 5>&- 7>&-;',
     'else exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-;',
     'fi;;',

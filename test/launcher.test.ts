@@ -45,6 +45,13 @@ async function run(command: string, opts: RunOptions = {}, args = ['--item', Str
   return { ...r, spawns };
 }
 
+/** Whether the last run's `mgrctl paramlist` was the one the launcher ran while Node started. */
+function paramlistByLauncher(): boolean {
+  const lines = rig.logText().split('\n').filter((l) => / mgrctl paramlist /.test(l));
+  assert.ok(lines.length > 0, 'paramlist is logged');
+  return / by=launcher$/.test(lines.at(-1)!);
+}
+
 /**
  * The launcher's shell (the program and the marker given on its stdin): under dash the launcher's own
  * fork, so its argv is the launcher's; under any other shell `/bin/sh -s`.
@@ -90,13 +97,32 @@ describe('launcher', () => {
       ['paramlist', 'service.saveparam', 'service.saveparam', 'service.setstatus', 'service.postopen'],
     );
     const argv = (command: string) => (dash ? ['/bin/sh', BINARY, '--command', command, '--item', String(item)] : 'exec' as const);
+    // paramlist is the launcher's shell's, run while Node starts (Node may not have started yet).
+    assert.equal(paramlistByLauncher(), dash);
     for (const s of r.spawns) {
       handed(s, argv('open'));
-      nodeGot(s, ['--command', 'open', '--item', String(item)], 'loader');
+      if (s.func !== 'paramlist') nodeGot(s, ['--command', 'open', '--item', String(item)], 'loader');
     }
     for (const s of (await run('sync_item')).spawns) {
       handed(s, argv('sync_item'));
-      nodeGot(s, ['--command', 'sync_item', '--item', String(item)], 'loader');
+      if (s.func !== 'paramlist') nodeGot(s, ['--command', 'sync_item', '--item', String(item)], 'loader');
+    }
+    assert.equal(paramlistByLauncher(), dash);
+  });
+
+  it("the launcher's paramlist failed: Node asks again in the same shell, and reports what mgrctl said", { skip: !dash && 'dash is not /bin/sh' }, async () => {
+    rig.setMgrctl({ fail: { paramlist: 'exit' } });
+    try {
+      rig.clearCalls();
+      const r = await rig.run(['--command', 'sync_item', '--item', String(item)]);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /<error type="billmgr" object="mgrctl" value="paramlist"/);
+      const spawns = rig.spawns();
+      assert.deepEqual(spawns.map((s) => s.func), ['paramlist', 'paramlist']);
+      assert.equal(spawns[0]!.ppid, spawns[1]!.ppid, 'both in the launcher\'s shell');
+      assert.match(rig.logText(), /mgrctl paramlist failed: exit 3 .*stderr="mgrctl: paramlist failed \(told to\)"/);
+    } finally {
+      rig.setMgrctl({ fail: {} });
     }
   });
 
@@ -110,6 +136,7 @@ describe('launcher', () => {
       spawned(s);
       nodeGot(s, ['--command', 'getbalance', '--module', String(moduleId)], 'loader');
     }
+    assert.equal(paramlistByLauncher(), false);
   });
 
   it('`node pmenomssl` (no launcher): Node reads the whole file and starts the shell itself', async () => {
@@ -117,16 +144,20 @@ describe('launcher', () => {
       spawned(s);
       nodeGot(s, ['--command', 'sync_item', '--item', String(item)], 'file');
     }
+    assert.equal(paramlistByLauncher(), false);
   });
 
   it('bash as /bin/sh (RHEL and its kin) runs the launcher: the shell is handed over from bash 5.1 on', { skip: !bashVersion && 'no bash' }, async () => {
     for (const via of [['bash'], ['bash', '--posix']]) {
+      const args = ['--command', 'sync_item', '--item', String(item)];
       for (const s of (await run('sync_item', { via })).spawns) {
-        if (bashPipes) handed(s, 'exec');
+        // paramlist runs in the launcher's shell before it becomes `/bin/sh -s`.
+        if (bashPipes) handed(s, s.func === 'paramlist' ? [...via, BINARY, ...args] : 'exec');
         else spawned(s);
         // bash < 5.1 makes the loader's here-document a file: Node reads that, just as well.
-        nodeGot(s, ['--command', 'sync_item', '--item', String(item)], 'loader');
+        if (s.func !== 'paramlist') nodeGot(s, args, 'loader');
       }
+      assert.equal(paramlistByLauncher(), bashPipes);
     }
   });
 

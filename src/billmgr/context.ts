@@ -1,6 +1,7 @@
 // What a command gets: its options, the log, mgrctl, and BILLmanager's database — each opened at most
 // once per run and only when first asked for.
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { ModuleError } from './errors';
 import type { Db, Paramlist } from './db';
 import type { Logger } from './log';
@@ -97,11 +98,18 @@ export function createContext(command: string, opts: Options, log: Logger): Cont
     },
     db() {
       db ??= (async () => {
-        // The child process first, then mysql2 loads while it runs (a real mgrctl takes tens of ms).
+        // mgrctl paramlist first (a real mgrctl takes tens of ms), then mysql2 loads while it runs.
+        // An answer that is there already (the launcher ran paramlist while Node started) is read
+        // in the next turn of the event loop, before mysql2 loads: the database's socket then opens
+        // at once, and the server's greeting arrives while mysql2 loads.
         const list = ctx.paramlist();
-        const { connectDb, loadDriver } = await import('./db');
+        const { connectDb, loadDriver, openSocket } = await import('./db');
+        let opened: Socket | undefined;
+        list.then((p) => (opened = openSocket(p))).catch(() => {}); // a failure surfaces below
+        await new Promise((resolve) => setImmediate(resolve));
         loadDriver().catch(() => {}); // a failure to load surfaces in connectDb
-        return connectDb(await list, log);
+        const p = await list;
+        return connectDb(p, log, opened);
       })();
       return db;
     },

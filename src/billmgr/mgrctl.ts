@@ -1,6 +1,7 @@
 // Writes to BILLmanager go through mgrctl: `mgrctl -m billmgr -o xml FUNC key=value …`, one argv entry
 // per pair, each passed verbatim (a PEM chain or an error XML is a perfectly good argument). A shell
 // started with the first call starts them (./shell.ts says why); it never interprets a value.
+import { resolve } from 'node:path';
 import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { paths } from './paths';
@@ -33,10 +34,22 @@ export function createMgrctl(log: Logger): Mgrctl {
       return new ModuleError('billmgr', `mgrctl ${func} failed: ${how}`, { object: 'mgrctl', value: func, cause });
     };
     let result: ShellResult;
-    const answer = sh.run(paths.mgrctl(), args); // started by now
     // The XML parser loads while the call runs (it is first needed for the answer).
     const parser = import('./xml-parse');
     parser.catch(() => {}); // awaited (and its failure reported) where the answer is read
+    // paramlist may have been run by the launcher while Node started (build/bundle.mjs): its answer
+    // is taken when it ran this mgrctl and succeeded; otherwise it is asked for again.
+    const answer =
+      func === 'paramlist' && args.length === 5
+        ? sh.launcherParamlist(paths.mgrctl()).then((p) => {
+            if (p && p.status === '0' && resolve(p.mgrctl) === paths.mgrctl()) {
+              shown.by = 'launcher';
+              return { status: 0, stdout: p.stdout, stderr: '' };
+            }
+            if (p) log.debug({ status: p.status, mgrctl: shorten(p.mgrctl) }, 'mgrctl paramlist from the launcher not taken');
+            return sh.run(paths.mgrctl(), args);
+          })
+        : sh.run(paths.mgrctl(), args); // started by now
     try {
       result = await answer;
     } catch (e) {

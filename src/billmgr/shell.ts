@@ -10,7 +10,8 @@
 //
 // - The shell is, when it can be, the one the launcher (the first lines of dist/pmenomssl, see
 //   build/bundle.mjs) started before Node, so that Node forks nothing at all: takeHandedShell() checks
-//   it is; otherwise the first call starts one.
+//   it is; otherwise the first call starts one. That shell has run `mgrctl paramlist` while Node
+//   started, and says its answer first (launcherParamlist()).
 // - Each argument is single-quoted (a ' inside becomes '\''): the shell takes it verbatim, whatever
 //   it holds (a PEM chain, an error XML, `$(…)`); no value is ever interpreted. The program is $1,
 //   given when the shell starts (on its command line, or the launcher's shell in a first line).
@@ -46,6 +47,19 @@ export class ShellError extends Error {
 export interface Shell {
   /** Runs `program args…`, one call at a time (a call made during another waits for it). */
   run(program: string, args: readonly string[]): Promise<ShellResult>;
+  /**
+   * What the launcher's shell ran before Node started (`program -m billmgr -o xml paramlist`, see
+   * build/bundle.mjs), once it has said; undefined when there is no such shell or it ended first.
+   * Taking it starts the shell for `program`.
+   */
+  launcherParamlist(program: string): Promise<LauncherParamlist | undefined>;
+}
+
+/** The launcher's `paramlist`: its stdout, its exit status (`-`: not run), the mgrctl it ran. */
+export interface LauncherParamlist {
+  stdout: string;
+  status: string;
+  mgrctl: string;
 }
 
 export interface ShellOptions {
@@ -70,7 +84,12 @@ export interface HandedShell {
 /** What the launcher put first into the shell's stdout and stderr pipes (its here-documents). */
 export const LAUNCHER_BYTES = 'true //\n';
 /**
- * What the launcher's shell writes to its stdout before anything else (the first line of its script,
+ * What the launcher's shell writes to its stdout first: `paramlist`, NUL, the answer of the paramlist it
+ * ran before Node started, NUL, "STATUS MGRCTL" and a newline (build/bundle.mjs).
+ */
+export const LAUNCHER_PARAMLIST = 'paramlist\0';
+/**
+ * What the launcher's shell writes to its stdout next (the first line of its script,
  * which the launcher wrote): a shell that ends before it ran nothing of ours.
  */
 export const LAUNCHER_READY = '//\n';
@@ -152,6 +171,10 @@ interface Running {
 interface Proc {
   pid: number | undefined;
   program: string;
+  /** the launcher's shell, until it said its paramlist: what its stdout has said so far */
+  frame?: string;
+  framed?: (p: LauncherParamlist | undefined) => void;
+  paramlist?: Promise<LauncherParamlist | undefined>;
   /** the launcher's shell, until it said LAUNCHER_READY: what its stdout has said so far */
   before?: string;
   stdin: Writable;
@@ -181,6 +204,7 @@ export function createShell(opts: ShellOptions): Shell {
     let c: Proc;
     const gone = (why: string) => {
       if (child !== c) return;
+      c.framed?.(undefined);
       if (c.before !== undefined) return fallBack(c);
       const r = running;
       const stderr = r ? r.stderr : '';
@@ -204,7 +228,15 @@ export function createShell(opts: ShellOptions): Shell {
             process.kill(h.pid, 'SIGTERM');
           } catch {}
         },
+        frame: '',
       };
+      const proc = c;
+      proc.paramlist = new Promise((resolve) => {
+        proc.framed = (p) => {
+          proc.frame = proc.framed = undefined;
+          resolve(p);
+        };
+      });
       c.stdin.write(`set -- ${shellQuote(program)} ${shellQuote(marker)}\n`);
       // Not our child_process: its end is the end of its stdout.
       c.stdout.on('end', () => gone('the shell running it ended'));
@@ -248,6 +280,30 @@ export function createShell(opts: ShellOptions): Shell {
   };
 
   const took = (c: Proc, stream: 'stdout' | 'stderr', s: string) => {
+    if (stream === 'stdout' && c.frame !== undefined) {
+      // The launcher's paramlist (LAUNCHER_PARAMLIST): no answer holds a NUL.
+      const said = c.frame + s;
+      const head = LAUNCHER_PARAMLIST.length;
+      const nul = said.indexOf('\0', head);
+      const nl = nul < 0 ? -1 : said.indexOf('\n', nul);
+      const ours = said.length < head ? LAUNCHER_PARAMLIST.startsWith(said) : said.startsWith(LAUNCHER_PARAMLIST);
+      if (!ours || (nl < 0 && said.length > opts.maxOutput + 4096)) {
+        // Not the launcher's shell after all: nothing it says is used, and a call it may have run is not run again.
+        c.framed!(undefined);
+        const r = running;
+        kill();
+        r?.settle(new ShellError(`the shell from the launcher said ${JSON.stringify(said.slice(0, 40))} first, not that it runs`, r.stderr));
+        return;
+      }
+      if (nl < 0) {
+        c.frame = said;
+        return;
+      }
+      const [status = '', ...rest] = said.slice(nul + 1, nl).split(' ');
+      c.framed!({ stdout: said.slice(head, nul), status, mgrctl: rest.join(' ') });
+      s = said.slice(nl + 1);
+      if (s === '') return;
+    }
     if (stream === 'stdout' && c.before !== undefined) {
       const said = c.before + s;
       if (said.length < LAUNCHER_READY.length && LAUNCHER_READY.startsWith(said)) {
@@ -326,6 +382,28 @@ export function createShell(opts: ShellOptions): Shell {
     });
 
   return {
+    launcherParamlist(program) {
+      if (!child && handed) {
+        try {
+          start(program);
+        } catch {
+          return Promise.resolve(undefined);
+        }
+      }
+      const c = child;
+      if (!c?.paramlist) return Promise.resolve(undefined);
+      // As long as a call may take: a paramlist that hangs is ended with its shell.
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          if (child === c) kill();
+          reject(new ShellError(`timed out after ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs);
+        void c.paramlist!.then((p) => {
+          clearTimeout(timer);
+          resolve(p);
+        });
+      });
+    },
     run(program, args) {
       if (args.some((a) => a.includes('\0'))) return Promise.reject(new TypeError('an argument cannot hold a NUL byte'));
       const go = () => {

@@ -26,7 +26,9 @@ const split = (out: string) => out.split('\0').slice(0, -1);
  * first line (the launcher's) says it runs. `argv` another program in its place, `first` another line.
  */
 let fifos = 0;
-function handedShell(argv = ['/bin/sh', '-s'], first = "'echo' //\n"): HandedShell {
+/** As the launcher's shell starts: the paramlist it ran (here: none, `-`), then its script from stdin. */
+const LAUNCHER_SHELL = ['/bin/sh', '-c', "printf 'paramlist\\000\\000- /nowhere/sbin/mgrctl\\n'; exec /bin/sh -s"];
+function handedShell(argv = LAUNCHER_SHELL, first = "'echo' //\n"): HandedShell {
   const pipe = (): [number, number] => {
     const p = path.join(dir, `fifo-${fifos++}`);
     execFileSync('mkfifo', [p]);
@@ -246,6 +248,7 @@ describe('shell: one the launcher started', () => {
     for (const [argv, first] of [
       [['/bin/sh', '-c', 'echo other; exec cat >/dev/null'], "'echo' //\n"],
       [['/bin/sh', '-s'], 'echo /; echo x\n'],
+      [LAUNCHER_SHELL, 'echo /; echo x\n'], // its paramlist, then not that it runs
     ] as const) {
       fs.rmSync(count, { force: true });
       const handed = handedShell([...argv], first);
@@ -257,6 +260,34 @@ describe('shell: one the launcher started', () => {
       const runs = fs.existsSync(count) ? fs.readFileSync(count, 'utf8') : '';
       assert.ok(runs === '' || runs === `${handed.pid}\n`, `ran again, or elsewhere: ${JSON.stringify(runs)} (handed ${handed.pid})`);
     }
+  });
+
+  it('hands over the paramlist it ran before Node started, also when it comes in pieces, then runs calls', async () => {
+    const handed = handedShell([
+      '/bin/sh',
+      '-c',
+      "printf 'param'; sleep 0.1; printf 'list\\000<doc>a\\nb c</doc>\\000'; sleep 0.1; printf '0 /x y/sbin/mgrctl\\n'; exec /bin/sh -s",
+    ]);
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20, handed });
+    const prog = script('ppid3', 'echo $PPID');
+    assert.deepEqual(await sh.launcherParamlist(prog), { stdout: '<doc>a\nb c</doc>', status: '0', mgrctl: '/x y/sbin/mgrctl' });
+    assert.equal(Number((await sh.run(prog, [])).stdout.trim()), handed.pid, 'in the launcher\'s shell');
+    assert.equal(Number((await sh.run(prog, [])).stdout.trim()), handed.pid);
+    // A shell of our own ran nothing before: it has no paramlist to give.
+    assert.equal(await createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 }).launcherParamlist(argv), undefined);
+  });
+
+  it('whose paramlist hangs: ended with its shell when a call would time out; the next call gets a shell of its own', async () => {
+    const pidFile = path.join(dir, 'paramlist.pid');
+    const handed = handedShell(['/bin/sh', '-c', `printf 'paramlist\\000'; sh -c 'echo $$ > "$1"; exec sleep 30' - '${pidFile}'; exec /bin/sh -s`]);
+    const sh = createShell({ timeoutMs: 500, maxOutput: 1 << 20, handed });
+    await assert.rejects(sh.launcherParamlist(argv), (e: unknown) => e instanceof ShellError && /timed out after 500 ms/.test(e.message));
+    const deadline = Date.now() + 5_000;
+    while ((alive(handed.pid) || alive(Number(fs.readFileSync(pidFile, 'utf8')))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(handed.pid), false, 'the shell was left running');
+    assert.equal(alive(Number(fs.readFileSync(pidFile, 'utf8'))), false, 'its paramlist was left running');
+    const prog = script('ppid4', 'echo $PPID');
+    assert.notEqual(Number((await sh.run(prog, [])).stdout.trim()), handed.pid);
   });
 
   it('that ends while a call runs fails the call: a call that may have run is never run again', async () => {
