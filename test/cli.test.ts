@@ -211,6 +211,35 @@ describe('service commands and BILLmanager', () => {
     }
   });
 
+  it('a database that is not there is named with what connecting to it said: no socket file, a port nobody listens on', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    // A port that was free a moment ago.
+    const net = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const sock = path.join(rig.root, 'no-such-mysqld.sock');
+    const cases = [
+      [{ DBSocket: sock }, `socket ${sock}`, 'ENOENT'],
+      [{ DBSocket: '', DBHost: '127.0.0.1', DBPort: String(port) }, `127.0.0.1:${port}`, 'ECONNREFUSED'],
+    ] as const;
+    try {
+      for (const [paramlist, target, code] of cases) {
+        rig.setMgrctl({ paramlist });
+        const r = await rig.run(['--command', 'suspend', '--item', String(item)], { timeoutMs: 20_000 });
+        assert.equal(r.timedOut, false);
+        const e = assertErrorRun(r, 'billmgr', 'database');
+        assert.equal(e.value, code, r.stdout);
+        assert.ok(r.stdout.includes(`cannot connect to the BILLmanager database at ${target}: ${code}`), r.stdout);
+      }
+    } finally {
+      rig.setMgrctl({ paramlist: {} });
+    }
+  });
+
   it('an unreachable database is a clear error, not a hang', async () => {
     const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
     rig.setMgrctl({ fail: { paramlist: 'exit' } });
