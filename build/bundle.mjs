@@ -405,6 +405,9 @@ function boot() {
     table = __table.toString();
   }
   const { T, N, B } = JSON.parse(table.slice(TABLE.length - 1, table.lastIndexOf('*/}')));
+  // A file that is not the one the launcher read (replaced in between: an upgrade) is run as it is
+  // now, whole, with its own loader.
+  if (launched && B !== BUILD_ID) return require(main);
   payloadAt -= T[T.length - 1][1];
   const HEAD = 'function __payload(){/*'.length;
   let payload;
@@ -669,7 +672,7 @@ const TAIL = `function __table(){/*${JSON.stringify({ T: table, N: Object.fromEn
 const TAIL_MAX = 65536;
 if (TAIL.length > TAIL_MAX - 16) throw new Error(`the chunk table is ${TAIL.length} bytes, more than the loader reads (${TAIL_MAX})`);
 if (TAIL.indexOf('*/') !== TAIL.length - 3) throw new Error('the chunk table holds */');
-const loader = (await transform(`(${bootText.replaceAll('TAIL_MAX', String(TAIL_MAX))})();`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim();
+const loader = (await transform(`(${bootText.replaceAll('TAIL_MAX', String(TAIL_MAX)).replaceAll('BUILD_ID', JSON.stringify(buildId))})();`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim();
 if (loader.split('\n').includes('0;')) throw new Error('the loader has a line "0;", which ends its here-document');
 if (!process.env.PMENOMSSL_TRACE && loader.length > 4096) warn(`the loader is ${loader.length} bytes: dash forks to write a here-document over 4096`);
 const js = [

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
 import { CONTACT } from './support/order';
@@ -159,6 +160,21 @@ describe('launcher', () => {
       }
       assert.equal(paramlistByLauncher(), bashPipes);
     }
+  });
+
+  it('a file replaced between the launcher and Node (an upgrade as it starts) is run as it is now, whole', () => {
+    // The launcher and the loader as /bin/sh read them from one file; the file Node is told of is another build.
+    const lines = fs.readFileSync(BINARY, 'latin1').split('\n');
+    const ends = lines.flatMap((l, i) => (l === '0;' ? [i] : []));
+    assert.equal(ends.length, 4, 'three here-documents for the shell, one for the loader');
+    const launcher = lines.slice(0, ends[3]! + 1).join('\n') + '\n';
+    const other = path.join(rig.root, 'pmenomssl-other-build');
+    fs.writeFileSync(
+      other,
+      "process.stdout.write('<doc>the other build</doc>\\n');\nfunction __payload(){/**/}\nfunction __table(){/*{\"T\":[[0,0,0,0]],\"N\":{},\"B\":\"0000000000000000\"}*/}\n",
+    );
+    const out = execFileSync('/bin/sh', ['-c', launcher, other, '--command', 'features'], { env: { PATH: process.env.PATH!, MGR5_ROOT: rig.root }, encoding: 'utf8' });
+    assert.equal(out, '<doc>the other build</doc>\n');
   });
 
   it('a forged hand-over is not taken: a process not our child', async () => {
