@@ -434,11 +434,11 @@ function boot() {
   const dir = path.join(env && env.trim() !== '' ? path.resolve(env) : '/usr/local/mgr5', 'var', 'pmenomssl', 'cache');
   const file = /^[a-z_]{1,32}$/.test(command) ? path.join(dir, `${command}.v8`) : '';
   const KEY = `pmenomssl-cache 4 ${B} ${process.version} ${process.arch}\n`;
-  // The file: KEY, an index line ([chunk, code length, text length, loaded]...), the code caches, then the
-  // chunks' texts, one after another (a warm run reads nothing of the payload). It stays open for the run, and each part is
-  // read when a chunk is compiled, into one buffer used again and again: on the VM of docs/bench.md a
-  // page touched for the first time costs ~12 us, and reading the whole file into fresh memory cost
-  // sync_item ~110 such faults more than this. The texts become one string (one copy, and a large
+  // The file: KEY, an index line ([chunk, code length, text length, loaded]...), the code caches, then
+  // the chunks' texts, one after another (so a warm run reads nothing of the payload). It stays open
+  // for the run, and each part is read when a chunk is compiled, into one buffer used again and
+  // again: on the VM of docs/bench.md a page touched for the first time costs ~12 us, and reading the
+  // whole file into fresh memory cost sync_item ~110 such faults more than this. The texts become one string (one copy, and a large
   // string lives outside the young generation, which per-chunk strings would fill and scavenges
   // copy: check_connection ~2 ms), each chunk's text a slice of it.
   /** chunk -> { at, length: its code cache in the file (0: none); text: [start, end] in the texts, or the text; ahead: compile it ahead; script; fresh } */
