@@ -39,11 +39,12 @@ export function createMgrctl(log: Logger): Mgrctl {
     parser.catch(() => {}); // awaited (and its failure reported) where the answer is read
     // paramlist may have been run by the launcher while Node started (build/bundle.mjs): its answer
     // is taken when it ran this mgrctl and succeeded; otherwise it is asked for again.
+    let byLauncher = false;
     const answer =
-      func === 'paramlist' && args.length === 5
+      func === 'paramlist' && Object.values(params).every((v) => v === undefined)
         ? sh.launcherParamlist(paths.mgrctl()).then((p) => {
             if (p && p.status === '0' && resolve(p.mgrctl) === paths.mgrctl()) {
-              shown.by = 'launcher';
+              byLauncher = true;
               return { status: 0, stdout: p.stdout, stderr: '' };
             }
             if (p) log.debug({ status: p.status, mgrctl: shorten(p.mgrctl) }, 'mgrctl paramlist from the launcher not taken');
@@ -77,7 +78,7 @@ export function createMgrctl(log: Logger): Mgrctl {
       log.error({ func, ms, type, msg }, `mgrctl ${func} returned an error`);
       throw new ModuleError('billmgr', `mgrctl ${func} returned an error: ${type}${msg ? ` (${msg})` : ''}`, { object: 'mgrctl', value: func });
     }
-    log.info({ ms, ...shown }, `mgrctl ${func}`);
+    log.info({ ms, ...shown, ...(byLauncher ? { by: 'launcher' } : {}) }, `mgrctl ${func}`);
     return root;
   };
 }

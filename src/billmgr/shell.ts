@@ -279,6 +279,16 @@ export function createShell(opts: ShellOptions): Shell {
     }
   };
 
+  // Not the launcher's shell after all: nothing more it says is used, and a call it may have run is
+  // not run again.
+  const notTheLaunchers = (c: Proc, why: string) => {
+    c.framed?.(undefined);
+    const r = running;
+    kill();
+    r?.settle(new ShellError(`the shell from the launcher ${why}, not that it runs`, r.stderr));
+  };
+  const saidFirst = (said: string) => `said ${JSON.stringify(said.slice(0, 40))} first`;
+
   const took = (c: Proc, stream: 'stdout' | 'stderr', s: string) => {
     if (stream === 'stdout' && c.frame !== undefined) {
       // The launcher's paramlist (LAUNCHER_PARAMLIST): no answer holds a NUL.
@@ -287,14 +297,9 @@ export function createShell(opts: ShellOptions): Shell {
       const nul = said.indexOf('\0', head);
       const nl = nul < 0 ? -1 : said.indexOf('\n', nul);
       const ours = said.length < head ? LAUNCHER_PARAMLIST.startsWith(said) : said.startsWith(LAUNCHER_PARAMLIST);
-      if (!ours || (nl < 0 && said.length > opts.maxOutput + 4096)) {
-        // Not the launcher's shell after all: nothing it says is used, and a call it may have run is not run again.
-        c.framed!(undefined);
-        const r = running;
-        kill();
-        r?.settle(new ShellError(`the shell from the launcher said ${JSON.stringify(said.slice(0, 40))} first, not that it runs`, r.stderr));
-        return;
-      }
+      // (Past its first bytes, what it says is paramlist's answer, database password and all: never quoted.)
+      if (!ours) return notTheLaunchers(c, saidFirst(said));
+      if (nl < 0 && said.length > opts.maxOutput + 4096) return notTheLaunchers(c, `said more than ${opts.maxOutput} characters of paramlist`);
       if (nl < 0) {
         c.frame = said;
         return;
@@ -310,13 +315,7 @@ export function createShell(opts: ShellOptions): Shell {
         c.before = said;
         return;
       }
-      if (!said.startsWith(LAUNCHER_READY)) {
-        // Not the launcher's shell after all, and it may have run the call: no second try.
-        const r = running;
-        kill();
-        r?.settle(new ShellError(`the shell from the launcher said ${JSON.stringify(said.slice(0, 40))} first, not that it runs`, r.stderr));
-        return;
-      }
+      if (!said.startsWith(LAUNCHER_READY)) return notTheLaunchers(c, saidFirst(said));
       c.before = undefined;
       s = said.slice(LAUNCHER_READY.length);
       if (s === '') return;

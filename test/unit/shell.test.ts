@@ -277,6 +277,17 @@ describe('shell: one the launcher started', () => {
     assert.equal(await createShell({ timeoutMs: 10_000, maxOutput: 1 << 20 }).launcherParamlist(argv), undefined);
   });
 
+  it('whose paramlist never ends fails the call, without quoting a word of it (it holds the database password)', async () => {
+    const handed = handedShell(['/bin/sh', '-c', "printf 'paramlist\\000<doc><elem><DBPassword>S3cret-Pw</DBPassword>'; i=0; while [ $i -lt 100 ]; do printf '%050d' $i; i=$((i+1)); done; exec cat >/dev/null"]);
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 100, handed });
+    await assert.rejects(sh.run(argv, ['x']), (e: unknown) => {
+      assert.ok(e instanceof ShellError);
+      assert.match(e.message, /the shell from the launcher said more than 100 characters of paramlist/);
+      assert.doesNotMatch(e.message, /S3cret|DBPassword/);
+      return true;
+    });
+  });
+
   it('whose paramlist hangs: ended with its shell when a call would time out; the next call gets a shell of its own', async () => {
     const pidFile = path.join(dir, 'paramlist.pid');
     const handed = handedShell(['/bin/sh', '-c', `printf 'paramlist\\000'; sh -c 'echo $$ > "$1"; exec sleep 30' - '${pidFile}'; exec /bin/sh -s`]);
