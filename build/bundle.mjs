@@ -438,9 +438,9 @@ function boot() {
   // the chunks' texts, one after another (so a warm run reads nothing of the payload). It stays open
   // for the run, and each part is read when a chunk is compiled, into one buffer used again and
   // again: on the VM of docs/bench.md a page touched for the first time costs ~12 us, and reading the
-  // whole file into fresh memory cost sync_item ~110 such faults more than this. The texts become one string (one copy, and a large
-  // string lives outside the young generation, which per-chunk strings would fill and scavenges
-  // copy: check_connection ~2 ms), each chunk's text a slice of it.
+  // whole file into fresh memory cost sync_item ~110 such faults more than this. The texts become
+  // one string (one copy, and a large string lives outside the young generation, which per-chunk
+  // strings would fill and scavenges copy: check_connection ~2 ms), each chunk's text a slice of it.
   /** chunk -> { at, length: its code cache in the file (0: none); text: [start, end] in the texts, or the text; ahead: compile it ahead; script; fresh } */
   const cache = new Map();
   let stale = false;

@@ -304,8 +304,11 @@ export function createShell(opts: ShellOptions): Shell {
         c.frame = said;
         return;
       }
-      const [status = '', ...rest] = said.slice(nul + 1, nl).split(' ');
-      c.framed!({ stdout: said.slice(head, nul), status, mgrctl: rest.join(' ') });
+      // The trailer is the shell's own "STATUS MGRCTL". Anything else means the answer held a NUL of
+      // its own, and what follows it (the password, say) is neither logged as a status nor quoted.
+      const trailer = /^(\d{1,3}|-) (\/[^\0\n]*)$/.exec(said.slice(nul + 1, nl));
+      if (!trailer) return notTheLaunchers(c, 'said a paramlist it could not have run');
+      c.framed!({ stdout: said.slice(head, nul), status: trailer[1]!, mgrctl: trailer[2]! });
       s = said.slice(nl + 1);
       if (s === '') return;
     }

@@ -288,6 +288,14 @@ describe('shell: one the launcher started', () => {
     });
   });
 
+  it('whose paramlist holds a NUL of its own is not taken: nothing after that NUL is given as status or program, and calls go to a shell of our own', async () => {
+    const handed = handedShell(['/bin/sh', '-c', "printf 'paramlist\\000<doc><x>\\000</x><DBPassword>S3cret-Pw</DBPassword></doc>\\n\\0000 /x/sbin/mgrctl\\n'; exec /bin/sh -s"]);
+    const sh = createShell({ timeoutMs: 10_000, maxOutput: 1 << 20, handed });
+    const prog = script('ppid5', 'echo $PPID');
+    assert.equal(await sh.launcherParamlist(prog), undefined);
+    assert.notEqual(Number((await sh.run(prog, [])).stdout.trim()), handed.pid, 'ran in the shell that said it');
+  });
+
   it('whose paramlist hangs: ended with its shell when a call would time out; the next call gets a shell of its own', async () => {
     const pidFile = path.join(dir, 'paramlist.pid');
     const handed = handedShell(['/bin/sh', '-c', `printf 'paramlist\\000'; sh -c 'echo $$ > "$1"; exec sleep 30' - '${pidFile}'; exec /bin/sh -s`]);
