@@ -183,6 +183,24 @@ describe('concurrency', () => {
     figures.push(`two lost purchases, two items reconciled at once: ${sold() - soldBefore} purchase(s), distinct CertIDs`);
   });
 
+  it("a lost purchase that ENOM dates the day before (its clock behind UTC) is found, not bought again", async () => {
+    const item = await newItem();
+    const soldBefore = sold();
+    // ENOM's zone one hour further behind than UTC's time of day: its OrderDate is yesterday's date.
+    sim.state.utcOffsetHours = -(new Date().getUTCHours() + 1);
+    try {
+      sim.fail('PurchaseServices', 'commit_then_drop', { times: 1 });
+      assert.equal(parseErrorXml((await run('open', item)).stdout)?.type, 'outcome_unknown');
+      disarm();
+      const again = await run('open', item);
+      assert.equal(again.code, 0, again.stdout);
+    } finally {
+      sim.state.utcOffsetHours = 0;
+    }
+    assert.equal(sold() - soldBefore, 1, 'the certificate bought by the lost request is adopted');
+    figures.push(`a lost purchase dated the day before by ENOM: ${sold() - soldBefore} purchase(s)`);
+  });
+
   it('a purchase ENOM refused is not reconciled: the retry buys', async () => {
     const item = await newItem();
     const soldBefore = sold();
@@ -208,5 +226,51 @@ describe('concurrency', () => {
     assert.ok(waited >= 25_000 && waited < 45_000, `waited ${waited} ms`);
     sim.clear();
     await holder;
+  });
+});
+
+describe('prolong: the journal entry of an earlier renewal', () => {
+  const intentFile = (item: number) => path.join(rig.root, 'var', 'pmenomssl', `intent-${item}-prolong.json`);
+  const prolong = async (item: number, ro?: number) =>
+    rig.run(['--command', 'prolong', '--item', String(item), ...(ro ? ['--runningoperation', String(ro)] : [])]);
+
+  it('left behind after BILLmanager heard postprolong: the next renewal buys its own certificate', async () => {
+    const { item } = await opened();
+    const r1 = await rig.addRunningOperation(item, 'prolong');
+    // A renewal killed before BILLmanager heard it, then retried under the same operation: resumed.
+    rig.setMgrctl({ fail: { 'service.postprolong': 'hang' } });
+    rig.clearCalls();
+    const killed = await rig.run(['--command', 'prolong', '--item', String(item), '--runningoperation', String(r1)], { killWhen: mgrCalled('service.postprolong'), timeoutMs: 60_000 });
+    disarm();
+    assert.equal(killed.signal, 'SIGKILL');
+    const leftover = fs.readFileSync(intentFile(item), 'utf8');
+    const soldBefore = sold();
+    assert.equal((await prolong(item, r1)).code, 0);
+    assert.equal(sold() - soldBefore, 0, 'the retry of the same operation resumes the renewal');
+    const renewed = Number((await params(item)).enom_certid);
+    assert.equal(JSON.parse(leftover).certId, renewed);
+    // The same entry, as if the run had died between postprolong and removing it; a year on, a new
+    // prolong operation: it must buy, not hand over last year's renewal again.
+    fs.writeFileSync(intentFile(item), leftover, { mode: 0o600 });
+    const r2 = await rig.addRunningOperation(item, 'prolong');
+    const next = await prolong(item, r2);
+    assert.equal(next.code, 0, next.stdout);
+    assert.equal(sold() - soldBefore, 1, 'the new renewal is a new order');
+    const p = await params(item);
+    assert.notEqual(Number(p.enom_certid), renewed);
+    assert.equal(Number(p.enom_certid_prev), renewed);
+    assert.ok(!fs.existsSync(intentFile(item)), 'the journal is empty again');
+    figures.push(`prolong after an earlier renewal's leftover journal entry: ${sold() - soldBefore} purchase(s)`);
+  });
+
+  it('an entry a month old without an operation id is not resumed either', async () => {
+    const { item } = await opened();
+    const old = { op: 'prolong', item, product: 'certificate-rapidssl-rapidssl', prodType: 1, since: new Date(Date.now() - 40 * 86_400_000).toISOString(), certId: Number((await params(item)).enom_certid) };
+    fs.writeFileSync(intentFile(item), JSON.stringify(old), { mode: 0o600 });
+    const soldBefore = sold();
+    const r = await prolong(item);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(sold() - soldBefore, 1);
+    assert.notEqual(Number((await params(item)).enom_certid), old.certId);
   });
 });

@@ -2,7 +2,7 @@
 // ENOM's CertID joins it the moment it arrives. A run that finds an intent without a CertID knows a
 // purchase may have happened and reconciles with ENOM instead of buying again. One small file per
 // (item, operation); it is removed once BILLmanager holds the outcome, so the journal stays small.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { paths } from './paths';
 
@@ -18,6 +18,8 @@ export interface Intent {
   since: string;
   certId?: number;
   orderId?: number;
+  /** BILLmanager's running operation the purchase was for (its retries carry the same id) */
+  runningoperation?: number;
 }
 
 /** $MGR5_ROOT/var/pmenomssl/, the module's own state, made private on first use. */
@@ -84,4 +86,28 @@ export function listIntents(): Intent[] {
       return m ? [readIntent(Number(m[1]), m[2] as IntentOp)] : [];
     })
     .filter((i): i is Intent => i !== undefined);
+}
+
+// Which items BILLmanager was told of their certificate (certificate.open), so that a reissued or
+// renewed certificate is saved but not announced again (billmanager.md §2: "the first time"). A
+// marker file per item, written after the announcement; losing one costs at most one more notice.
+const announcedFile = (item: number) => join(stateDir(), `announced-${item}`);
+
+export function wasAnnounced(item: number): boolean {
+  try {
+    readFileSync(announcedFile(item));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Never throws: the announcement happened; failing the run now would only make it happen twice. */
+export function markAnnounced(item: number, certId: number): boolean {
+  try {
+    writeFileSync(announcedFile(item), `${certId}\n`, { mode: 0o600 });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -111,6 +111,8 @@ export interface SimState {
   accounts: Map<string, SimAccount>;
   products: SimProduct[];
   certs: Map<number, SimCert>;
+  /** hours ENOM's clock is from UTC (negative: behind, as in the US): its order dates are that zone's day */
+  utcOffsetHours?: number;
 }
 
 export interface EnomSimOptions {
@@ -483,13 +485,14 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
     ];
   };
 
+  const enomTime = (d: Date) => new Date(d.getTime() + (state.utcOffsetHours ?? 0) * 3_600_000);
   const certSummary = (c: SimCert): XNode => [
     'Cert',
     [
       ['IsExpired', c.expirationDate && c.expirationDate < new Date() ? 'True' : 'False'],
       ['CertID', String(c.certId)],
-      ['OrderDate', usDateTime(c.orderDate, false)],
-      ['ConfigDate', c.configDate ? usDateTime(c.configDate, false) : ''],
+      ['OrderDate', usDateTime(enomTime(c.orderDate), false)],
+      ['ConfigDate', c.configDate ? usDateTime(enomTime(c.configDate), false) : ''],
       ['DomainName', { cdata: c.domainName ?? '' }],
       ['ValidityPeriod', '12'],
       ['RenewalIndicator', 'False'],
@@ -690,8 +693,8 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
         ['CertID', String(c.certId)],
         ['DomainName', c.domainName ?? ''],
         ['ValidityPeriod', '12'],
-        ['OrderDate', usDateTime(c.orderDate)],
-        ['ConfigDate', c.configDate ? usDateTime(c.configDate) : ''],
+        ['OrderDate', usDateTime(enomTime(c.orderDate))],
+        ['ConfigDate', c.configDate ? usDateTime(enomTime(c.configDate)) : ''],
         ['RenewalIndicator', 'False'],
         ['WebServerTypeID', c.webServerType ?? ''],
         ['WebServerTypeName', c.webServerType ? 'Other' : ''],

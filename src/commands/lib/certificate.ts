@@ -104,8 +104,11 @@ async function claimedCertIds(ctx: Context): Promise<Set<number>> {
  */
 async function reconcile(ctx: Context, client: EnomClient, intent: Intent): Promise<{ certId: number; orderId?: number } | undefined> {
   const claimed = await claimedCertIds(ctx);
-  // ENOM's OrderDate has no time and may be in another time zone: look from the day before.
+  // ENOM's OrderDate is a calendar day without a time, in ENOM's time zone (US, behind UTC), read
+  // as that day's 00:00 UTC. So compare whole days, from the UTC day before the intent's: an order
+  // placed at 03:00 UTC is dated the day before in the US, and an instant would miss it and buy again.
   const since = new Date(Date.parse(intent.since) - 86_400_000);
+  since.setUTCHours(0, 0, 0, 0);
   const found: { certId: number; orderId?: number }[] = [];
   for (let page = 0, start = 1; page < 40; page++) {
     const res = await enom(certGetCerts(client, { certStatusId: 1, orderDateStart: since, startPosition: start, pagingPageSize: 250, sortBy: 'OrderDate', sortByDirection: 'desc' }));
@@ -143,6 +146,7 @@ export async function purchaseOnce(ctx: Context, client: EnomClient, item: Item,
       }
     }
     const intent: Intent = { op, item: item.id, product: product.code, prodType: product.prodType, since: new Date().toISOString() };
+    if (ctx.opts.runningoperation) intent.runningoperation = ctx.opts.runningoperation;
     // The lock lives as long as the database connection: make sure both still do before paying.
     await lock.assertHeld();
     writeIntent(intent);
@@ -190,13 +194,30 @@ export async function submitOrder(ctx: Context, client: EnomClient, item: Item, 
     }),
   );
   ctx.log.info({ certId, dcv: order.dcv }, 'submitted to the CA');
+  await saveDcvTokens(ctx, item, res);
+}
+
+/** ENOM's file and DNS validation tokens (CertPurchaseCert and CertGetCertDetail carry them). */
+export interface DcvTokens {
+  fileAuthName?: string;
+  fileAuthContents?: string;
+  dnsAuthEntry?: string;
+  dnsAuthAddress?: string;
+}
+
+/** Saves the tokens the item does not hold yet (or holds otherwise): the customer needs them to validate. */
+export async function saveDcvTokens(ctx: Context, item: Item, t: DcvTokens): Promise<void> {
   const tokens: [string, string | undefined][] = [
-    [PARAM.dcvFileName, res.fileAuthName],
-    [PARAM.dcvFileContents, res.fileAuthContents],
-    [PARAM.dcvDnsEntry, res.dnsAuthEntry],
-    [PARAM.dcvDnsAddress, res.dnsAuthAddress],
+    [PARAM.dcvFileName, t.fileAuthName],
+    [PARAM.dcvFileContents, t.fileAuthContents],
+    [PARAM.dcvDnsEntry, t.dnsAuthEntry],
+    [PARAM.dcvDnsAddress, t.dnsAuthAddress],
   ];
-  for (const [name, value] of tokens) if (value) await saveParam(ctx, item.id, name, value);
+  for (const [name, value] of tokens) {
+    if (!value || item.params[name] === value) continue;
+    await saveParam(ctx, item.id, name, value);
+    item.params[name] = value;
+  }
 }
 
 export async function saveParam(ctx: Context, item: number, name: string, value: string | number): Promise<void> {
