@@ -5,7 +5,7 @@
 // only other things are --help and --version, so commander's classes, help machinery and events
 // were ~2.5 ms of every run (docs/bench.md) for nothing parseArgs does not do.
 import { parseArgs } from 'node:util';
-import { createContext, type Options } from './billmgr/context';
+import { createContext, type Context, type Options } from './billmgr/context';
 import { ModuleError, badValue, missing, toModuleError } from './billmgr/errors';
 import { createLogger, type Logger } from './billmgr/log';
 import { readLogLevel } from './billmgr/logline';
@@ -165,6 +165,7 @@ export async function main(argv: string[]): Promise<number> {
   // The run's mgrctl, once there is a context: the error path reports through it too (its shell is
   // running already; a second mgrctl would start a second one).
   let mgrctl: Mgrctl | undefined;
+  let db: Context['db'] | undefined;
   // The log file opens on the first line written: the quiet commands (features, approver), which
   // write none at the default level, never touch it.
   const root = createLogger(readLogLevel());
@@ -183,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     const ctx = createContext(command, opts, log);
     close = () => ctx.close();
     mgrctl = ctx.mgrctl;
+    db = ctx.db;
     if (entry.service && ctx.doNothing()) {
       log.info('etc/billmgr.DoNothing exists: doing nothing');
       return 0;
@@ -208,9 +210,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err.type === 'internal') log.error({ err: thrown, stack: thrown instanceof Error ? thrown.stack : undefined }, err.message);
     else log.error({ type: err.type, object: err.object, value: err.value }, err.message);
     // The error path's own code (the XML builder with it) loads only when it is taken.
-    const { errorXml, reportToOperation } = await import('./billmgr/report');
+    const { errorXml, reportToOperation, tryCount } = await import('./billmgr/report');
     const xml = errorXml(err);
-    await reportToOperation(err, xml, target, mgrctl ?? createMgrctl(log), log);
+    const openDb = db;
+    await reportToOperation(err, xml, target, mgrctl ?? createMgrctl(log), log, openDb && (async (ro) => tryCount(await openDb(), ro)));
     writeStdout(`${xml}\n`);
     return 1;
   } finally {

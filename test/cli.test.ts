@@ -173,6 +173,25 @@ describe('service commands and BILLmanager', () => {
     }
   });
 
+  it('a retryable failure on the last of its ten tries makes the operation manual and opens a staff task', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const ro = await rig.addRunningOperation(item, 'suspend');
+    await rig.db.query('UPDATE runningoperation SET trycount = 9 WHERE id = ?', [ro]);
+    rig.setMgrctl({ fail: { 'service.postsuspend': 'exit' } });
+    try {
+      rig.clearCalls();
+      const r = await rig.run(['--command', 'suspend', '--item', String(item), '--runningoperation', String(ro)]);
+      assertErrorRun(r, 'billmgr', 'mgrctl');
+      const funcs = rig.calls().map((c) => c.func);
+      assert.deepEqual(funcs, ['paramlist', 'service.postsuspend', 'runningoperation.edit', 'runningoperation.setmanual', 'task.gettype', 'task.edit']);
+      const [[op]] = (await rig.db.query('SELECT manual FROM runningoperation WHERE id = ?', [ro])) as unknown as [{ manual: string }[]];
+      assert.equal(op!.manual, 'on');
+      assert.match(rig.logText(), /handing it to staff/);
+    } finally {
+      rig.setMgrctl({ fail: {} });
+    }
+  });
+
   it('a failure retrying cannot fix makes the operation manual and opens a staff task', async () => {
     const ro = await rig.addRunningOperation(null, 'suspend');
     rig.clearCalls();

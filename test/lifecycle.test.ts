@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
+import { makeCsr, startEnomSim, STATUS_TEXT, type EnomSim } from './support/enom-sim';
 import { createRig, parseErrorXml, type Rig } from './support/rig';
 import { CONTACT } from './support/order';
 
@@ -232,17 +232,30 @@ describe('sync_item', () => {
     assert.deepEqual(stood.enom, ['CertGetCertDetail']);
   });
 
-  it('rejected → status 6 and certificate.failed, once', async () => {
+  it('rejected → certificate.failed and status 6, once', async () => {
     const item = await certItem('certificate-comodo-essential', 'reject.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
     sim.reject(Number((await params(item)).enom_certid));
     const r = await run('sync_item', item);
     ok(r);
     assert.deepEqual(r.calls.slice(1), [
-      { func: 'service.setstatus', params: { elid: String(item), service_status: '6', sok: 'ok' } },
       { func: 'certificate.failed', params: { elid: String(item), sok: 'ok' } },
+      { func: 'service.setstatus', params: { elid: String(item), service_status: '6', sok: 'ok' } },
     ]);
     assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist']);
+  });
+
+  it('a failed certificate.failed is told again by the next sync: BILLmanager hears of the rejection', async () => {
+    const item = await certItem('certificate-comodo-essential', 'reject-fails.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    sim.reject(Number((await params(item)).enom_certid));
+    rig.setMgrctl({ fail: { 'certificate.failed': 'exit' } });
+    const failed = await run('sync_item', item).finally(() => rig.setMgrctl({ fail: {} }));
+    assert.equal(failed.code, 1);
+    assert.notEqual((await params(item)).service_status, '6', 'the status waits for BILLmanager to have heard');
+    const retried = await run('sync_item', item);
+    ok(retried);
+    assert.deepEqual(retried.mgr, ['paramlist', 'certificate.failed', 'service.setstatus']);
   });
 
   it('refunded → failed as well', async () => {
@@ -250,7 +263,52 @@ describe('sync_item', () => {
     ok(await run('open', item));
     sim.refund(Number((await params(item)).enom_certid));
     const r = await run('sync_item', item);
-    assert.deepEqual(r.mgr, ['paramlist', 'service.setstatus', 'certificate.failed']);
+    assert.deepEqual(r.mgr, ['paramlist', 'certificate.failed', 'service.setstatus']);
+  });
+
+  it('an id outside ENOM\'s table whose text says issued, without a certificate: not "issued" in BILLmanager', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'oddstatus.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const cert = sim.state.certs.get(Number((await params(item)).enom_certid))!;
+    const was = STATUS_TEXT[5];
+    cert.statusId = 5; // "no longer used" (enom.md §4)
+    STATUS_TEXT[5] = 'Certificate Issued';
+    try {
+      const r = await run('sync_item', item);
+      ok(r);
+      assert.deepEqual(r.mgr, ['paramlist'], 'no status 5 without the certificate saved');
+      assert.notEqual((await params(item)).service_status, '5');
+    } finally {
+      if (was === undefined) delete STATUS_TEXT[5];
+      else STATUS_TEXT[5] = was;
+    }
+  });
+
+  it('the file or DNS token an interrupted open did not save is saved by the next sync', async () => {
+    const item = await certItem('certificate-geotrust-quickssl', 'token.example.com', { approver_method: 'auth_file' });
+    ok(await run('open', item));
+    const saved = await params(item);
+    assert.ok(saved.enom_dcv_file_name && saved.enom_dcv_file_contents, 'open saved the tokens');
+    await rig.db.query("DELETE FROM itemparam WHERE item = ? AND intname LIKE 'enom_dcv_%'", [item]);
+    const r = await run('sync_item', item);
+    ok(r);
+    const p = await params(item);
+    assert.equal(p.enom_dcv_file_name, saved.enom_dcv_file_name);
+    assert.equal(p.enom_dcv_file_contents, saved.enom_dcv_file_contents);
+    assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist'], 'and only once');
+  });
+
+  it('a closed service\'s withdrawn order (back at status 1) is not submitted again', async () => {
+    const item = await certItem('certificate-geotrust-quickssl', 'closed.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    ok(await run('close', item));
+    const certId = Number((await params(item)).enom_certid);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 1, 'withdrawn at ENOM');
+    await rig.db.query('UPDATE item SET status = 4 WHERE id = ?', [item]);
+    const r = await run('sync_item', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail']);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 1);
   });
 
   it('an item bought but never configured (status 1 at ENOM) is configured and submitted', async () => {
@@ -290,6 +348,22 @@ describe('reopen (reissue)', () => {
     assert.deepEqual(r.mgr, ['paramlist', 'service.setstatus', 'service.postreopen']);
   });
 
+  it('the reissued certificate is saved and dated, not announced a second time (certificate.open: the first time only)', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue-once.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    sim.issue(certId);
+    const first = await run('sync_item', item);
+    assert.deepEqual(first.mgr, ['paramlist', 'certificate.save', 'service.setexpiredate', 'certificate.open', 'service.setstatus']);
+    ok(await run('reopen', item));
+    assert.equal((await params(item)).service_status, '3');
+    sim.issue(certId);
+    const reissued = await run('sync_item', item);
+    ok(reissued);
+    assert.deepEqual(reissued.mgr, ['paramlist', 'certificate.save', 'service.setexpiredate', 'service.setstatus']);
+    assert.equal((await params(item)).service_status, '5');
+  });
+
   it('Comodo: a clear not_supported error, a manual operation and a staff task — never a silent success', async () => {
     const item = await certItem('certificate-comodo-essential', 'noreissue.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
@@ -303,6 +377,17 @@ describe('reopen (reissue)', () => {
 });
 
 describe('prolong', () => {
+  it('a renewal that fails in a way a retry might fix still goes to staff at once: it gets one try', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'renewfail.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const ro = await rig.addRunningOperation(item, 'prolong');
+    sim.fail('PurchaseServices', 'reset', { times: 1 });
+    const r = await run('prolong', item, ['--runningoperation', String(ro)]);
+    sim.clear();
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.mgr, ['paramlist', 'runningoperation.edit', 'runningoperation.setmanual', 'task.gettype', 'task.edit']);
+  });
+
   it('a new order of the same product, the old CertID kept, postprolong; a retry buys nothing more', async () => {
     const item = await certItem('certificate-rapidssl-rapidssl', 'renew.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
@@ -373,6 +458,27 @@ describe('send_dv_email', () => {
     ok(r);
     assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertChangeApproverEmail']);
     assert.equal((await params(item)).approver_email, 'webmaster@mail2.example.com');
+  });
+
+  it("a multi-domain certificate: the domain's approver changes, the other domains' stay (a renewal still finds them)", async () => {
+    const item = await certItem('certificate-comodo-ucc-dv', 'ucc.example.com', { approver_email: 'admin@example.com,admin@example.org' }, ['b.example.org']);
+    ok(await run('open', item));
+    const r = await run('send_dv_email', item, ['--emails', 'webmaster@ucc.example.com']);
+    ok(r);
+    assert.equal((await params(item)).approver_email, 'webmaster@ucc.example.com,admin@example.org');
+  });
+
+  it('a change ENOM made but BILLmanager never heard of (the save failed) is saved by the retry', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'mail4.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    rig.setMgrctl({ fail: { 'service.saveparam': 'exit' } });
+    const failed = await run('send_dv_email', item, ['--emails', 'webmaster@mail4.example.com']).finally(() => rig.setMgrctl({ fail: {} }));
+    assert.equal(failed.code, 1);
+    assert.equal((await params(item)).approver_email, 'admin@example.com');
+    const r = await run('send_dv_email', item, ['--emails', 'webmaster@mail4.example.com']);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertResendApproverEmail']);
+    assert.equal((await params(item)).approver_email, 'webmaster@mail4.example.com');
   });
 
   it('an address off the domain is refused', async () => {

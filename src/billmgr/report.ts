@@ -4,6 +4,7 @@
 import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { scrub } from './logline';
+import type { Db } from './db';
 import type { Mgrctl } from './mgrctl';
 import { text, type XmlNode } from './xml';
 import { buildXml } from './xml-build';
@@ -48,14 +49,43 @@ export interface ReportTarget {
   runningoperation?: number;
 }
 
-/** Tells BILLmanager's running operation about the failure. Never throws: the error XML still prints. */
-export async function reportToOperation(err: ModuleError, xml: string, t: ReportTarget, mgrctl: Mgrctl, log: Logger): Promise<void> {
+/** Tries of an operation that keeps failing before staff are asked (billmanager.md §4, as ISPsystem's). */
+const MAX_TRIES = 10;
+const MAX_TRIES_OF: Record<string, number> = { prolong: 1 };
+
+/** BILLmanager's count of the operation's runs so far (runningoperation.trycount). */
+export async function tryCount(db: Db, ro: number): Promise<number | undefined> {
+  const rows = await db.query<{ trycount: number | string | null }>('SELECT trycount FROM runningoperation WHERE id = ?', [ro]);
+  const n = Number(rows[0]?.trycount);
+  return rows.length && Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * Tells BILLmanager's running operation about the failure. Never throws: the error XML still prints.
+ * `tries` reads the operation's try count; without it (or without a database) a retryable failure
+ * is left to BILLmanager's next try.
+ */
+export async function reportToOperation(
+  err: ModuleError,
+  xml: string,
+  t: ReportTarget,
+  mgrctl: Mgrctl,
+  log: Logger,
+  tries?: (ro: number) => Promise<number | undefined>,
+): Promise<void> {
   if (!t.runningoperation) return;
   const ro = t.runningoperation;
   try {
     await mgrctl('runningoperation.edit', { elid: ro, errorxml: xml, sok: 'ok' });
-    if (err.retry) return;
-    // A retry cannot fix this (bad data, bad credentials, a bug): stop the retries, ask a human.
+    if (err.retry) {
+      // Retrying may help, but not for ever: a renewal gets one try (money was asked for it), the
+      // rest ten, counting this one; then staff take over.
+      const limit = MAX_TRIES_OF[t.command] ?? MAX_TRIES;
+      const before = limit > 1 ? await tries?.(ro).catch(() => undefined) : 0;
+      if (before === undefined || before + 1 < limit) return;
+      log.warn({ tries: before + 1, limit }, 'still failing after the tries an operation gets: handing it to staff');
+    }
+    // A retry cannot fix this (bad data, bad credentials, a bug), or no longer will: stop the retries, ask a human.
     await mgrctl('runningoperation.setmanual', { elid: ro, sok: 'ok' });
     const answer = await mgrctl('task.gettype', { operation: t.command });
     const type = text(answer, 'task_type');

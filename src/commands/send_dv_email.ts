@@ -23,9 +23,13 @@ export async function run(ctx: Context): Promise<void> {
   if ((detail.approverEmail ?? '').toLowerCase() === email) {
     await enom(certResendApproverEmail(client, { certId }));
     ctx.log.info({ certId }, 'approval e-mail resent');
-    return;
+  } else {
+    await enom(certChangeApproverEmail(client, { certId, approverEmail: email }));
+    ctx.log.info({ certId }, 'approver e-mail changed');
   }
-  await enom(certChangeApproverEmail(client, { certId, approverEmail: email }));
-  await saveParam(ctx, item.id, 'approver_email', email);
-  ctx.log.info({ certId }, 'approver e-mail changed');
+  // BILLmanager keeps what ENOM now has: the certificate's domain's approver first, a multi-domain
+  // certificate's other domains' as they were. Also after a resend: a run that changed it at ENOM
+  // may have died before saving it.
+  const kept = (item.params.approver_email ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+  if (kept[0] !== email) await saveParam(ctx, item.id, 'approver_email', [email, ...kept.slice(1)].join(','));
 }

@@ -1,11 +1,15 @@
 // `sync_item --item ID`: BILLmanager polls each pending certificate. We read ENOM's status, tell
 // BILLmanager only what changed, and on issue hand over the certificate with its CA chain.
 import type { Context } from '../billmgr/context';
+import { markAnnounced, wasAnnounced } from '../billmgr/journal';
 import { certGetCertDetail, isoDate, type CertDetail } from '../enom';
-import { certIdOf, isIssued, openItem, PARAM, SERVICE_STATUS, serviceStatusOf, setServiceStatus, submitOrder } from './lib/certificate';
+import { certIdOf, openItem, PARAM, saveDcvTokens, serviceStatusOf, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
 
 export const description = "poll ENOM for the certificate of --item ID; save it in BILLmanager once issued";
+
+/** BILLmanager's item status of a closed (deleted) service. */
+const ITEM_DELETED = 4;
 
 /** The leaf followed by its CA chain, as BILLmanager's certificate.save takes it. */
 export function fullChain(d: CertDetail): string {
@@ -22,7 +26,12 @@ export async function run(ctx: Context): Promise<void> {
   }
   let detail = await enom(certGetCertDetail(client, { certId }));
   if (detail.certStatusId === 1) {
-    // Bought but never configured (an open that stopped halfway): finish it.
+    // Awaiting configuration: an open that stopped halfway, or an order close withdrew (which ENOM
+    // returns to this status). Only the first is finished here: a closed service is not re-submitted.
+    if (item.status === ITEM_DELETED) {
+      ctx.log.warn({ certId }, 'the service is closed: its withdrawn order is not submitted again');
+      return;
+    }
     // lib/order (the CSR checks, and approver's public-suffix list) loads only for this repair.
     const { prepareOrder } = await import('./lib/order');
     await submitOrder(ctx, client, item, await prepareOrder(item), certId);
@@ -33,7 +42,9 @@ export async function run(ctx: Context): Promise<void> {
   ctx.log.info({ certId, enomStatus: detail.certStatusId, text: detail.certStatus ?? '', status: status ?? 'unknown' }, 'ENOM status');
   if (status === undefined) return;
 
-  if (status === SERVICE_STATUS.issued && isIssued(detail.certStatusId)) {
+  if (status === SERVICE_STATUS.issued) {
+    // Issued by its id or, for an id outside ENOM's table, by its text: either way BILLmanager hears
+    // "issued" only together with the certificate.
     if (!detail.sslCertificate) {
       ctx.log.warn({ certId }, 'ENOM says issued but sent no certificate yet; next sync');
       return;
@@ -42,18 +53,27 @@ export async function run(ctx: Context): Promise<void> {
     if (before !== String(SERVICE_STATUS.issued) || (item.crt ?? '').trim() !== crt.trim()) {
       await ctx.mgrctl('certificate.save', { elid: item.id, crt, sok: 'ok' });
       if (detail.expirationDate) await ctx.mgrctl('service.setexpiredate', { elid: item.id, expiredate: isoDate(detail.expirationDate), sok: 'ok' });
-      // certificate.open tells the customer; once per certificate (a changed one after reissue is saved, not announced twice).
-      if (before !== String(SERVICE_STATUS.issued)) await ctx.mgrctl('certificate.open', { elid: item.id, sok: 'ok' });
+      // certificate.open tells the customer, the first time only (billmanager.md §2): a reissued or
+      // renewed certificate is saved, not announced again.
+      if (before !== String(SERVICE_STATUS.issued) && !wasAnnounced(item.id)) {
+        await ctx.mgrctl('certificate.open', { elid: item.id, sok: 'ok' });
+        if (!markAnnounced(item.id, certId)) ctx.log.warn('could not note the announcement under var/: a later reissue may announce again');
+      }
     }
     await setServiceStatus(ctx, item, SERVICE_STATUS.issued);
     return;
   }
   if (status === SERVICE_STATUS.failed) {
     if (before !== String(SERVICE_STATUS.failed)) {
-      await setServiceStatus(ctx, item, SERVICE_STATUS.failed);
+      // BILLmanager hears first, the status follows: a run that dies in between tells it again
+      // rather than never.
       await ctx.mgrctl('certificate.failed', { elid: item.id, sok: 'ok' });
+      await setServiceStatus(ctx, item, SERVICE_STATUS.failed);
     }
     return;
   }
+  // Waiting for validation: the customer needs the file or DNS token, which an interrupted open may
+  // not have saved (ENOM sends them with the status too).
+  await saveDcvTokens(ctx, item, detail);
   await setServiceStatus(ctx, item, status);
 }
