@@ -93,7 +93,8 @@ function bad(command: string, message: string, text: string, redact: Redactor, h
 
 /**
  * Parses a body into an Envelope without judging ErrCount / Done. Throws 'bad_response' for what is
- * not an ENOM envelope at all, 'incomplete' for an envelope cut off before its end.
+ * not an ENOM envelope at all (an ErrCount that is not a count included), 'incomplete' for an
+ * envelope cut off before its end.
  */
 export function readEnvelope(text: string, command: string, redact: Redactor = noRedact): Envelope {
   const body = text.replace(/^\uFEFF/, '');
@@ -135,8 +136,14 @@ export function readEnvelope(text: string, command: string, redact: Redactor = n
       if (/^\d{6}$/.test(c)) codes.push(c);
     }
   }
-  const errCountText = (textOf(rootNode.errcount) ?? '').trim();
-  let errCount = /^\d+$/.test(errCountText) ? Number(errCountText) : 0;
+  // A count that is there but is not one (`-1`, `one`, empty) leaves ENOM's verdict unknown: not
+  // read as 0, which would accept the answer. Absent, the listed errors (if any) decide.
+  const errCountText = textOf(rootNode.errcount)?.trim();
+  if (errCountText !== undefined && !/^\d+$/.test(errCountText)) {
+    const shown = redact(errCountText.length > 40 ? `${errCountText.slice(0, 40)}…` : errCountText);
+    throw new EnomError('bad_response', `ENOM ${command}: ErrCount is not a count: ${JSON.stringify(shown)}`, { command, field: `${command}/ErrCount` });
+  }
+  let errCount = errCountText === undefined ? 0 : Number(errCountText);
   if (errCount === 0 && errors.length > 0) errCount = errors.length; // errors listed, count missing or wrong
 
   const wrapper = rootNode[command.toLowerCase()];
@@ -150,7 +157,8 @@ export function readEnvelope(text: string, command: string, redact: Redactor = n
     errCount,
     errors,
     codes,
-    done: /^true$/i.test((textOf(rootNode.done) ?? '').trim()),
+    // enom.md §2: booleans come as True/true/1 (and False/0)
+    done: /^(true|1)$/i.test((textOf(rootNode.done) ?? '').trim()),
     execTime: Number.isFinite(execTime) && textOf(rootNode.exectime) ? execTime : undefined,
     server: textOf(rootNode.server) || undefined,
   };

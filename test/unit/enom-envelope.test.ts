@@ -282,6 +282,29 @@ describe('what is not a complete ENOM response', () => {
     throwsKind(() => parseEnvelope(fixture('GetBalance.xml').replace('<Done>true</Done>', '<Done>false</Done>'), 'GetBalance'), 'incomplete');
   });
 
+  test('Done is an ENOM boolean: 1 and any case of true mean done; 0 and false do not', () => {
+    const withDone = (v: string) => fixture('GetBalance.xml').replace('<Done>true</Done>', `<Done>${v}</Done>`);
+    for (const v of ['1', 'True', 'TRUE', ' true ']) assert.equal(parseEnvelope(withDone(v), 'GetBalance').done, true, v);
+    for (const v of ['0', 'False', 'yes', '']) throwsKind(() => parseEnvelope(withDone(v), 'GetBalance'), 'incomplete');
+  });
+
+  test('an ErrCount that is there but is not a count → bad_response, never read as 0', () => {
+    const withCount = (v: string) => fixture('GetBalance.xml').replace('<ErrCount>0</ErrCount>', v);
+    for (const v of ['-1', 'one', '0.5', '', '1e0']) {
+      const e = throwsKind(() => readEnvelope(withCount(`<ErrCount>${v}</ErrCount>`), 'GetBalance'), 'bad_response');
+      assert.match(e.message, /ErrCount/, v);
+      assert.equal(e.field, 'GetBalance/ErrCount');
+      throwsKind(() => parseEnvelope(withCount(`<ErrCount>${v}</ErrCount>`), 'GetBalance'), 'bad_response');
+    }
+    throwsKind(() => parseEnvelope(withCount('<ErrCount/>'), 'GetBalance'), 'bad_response');
+    // the value shown is redacted like the rest of an answer
+    const e = throwsKind(() => parseEnvelope(withCount('<ErrCount>pw=S3cr3t!</ErrCount>'), 'GetBalance', makeRedactor(['S3cr3t!'])), 'bad_response');
+    assert.ok(!e.message.includes('S3cr3t!'), e.message);
+    // absent: as before, the answer stands on its Done (and listed errors, if any)
+    assert.equal(parseEnvelope(withCount(''), 'GetBalance').errCount, 0);
+    throwsKind(() => parseEnvelope(fixture('error-BadLogin.xml').replace(/<ErrCount>1<\/ErrCount>/, ''), 'GetBalance'), 'auth');
+  });
+
   test('a body cut off mid-document → incomplete', () => {
     const full = fixture('CertGetCerts.xml');
     throwsKind(() => parseEnvelope(full.slice(0, Math.floor(full.length / 2)), 'CertGetCerts'), 'incomplete');
