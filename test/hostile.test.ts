@@ -570,6 +570,37 @@ const cases: Case[] = [
   },
   {
     kind: 'enom',
+    name: 'open: CertPurchaseCert answers <Success>False</Success> (ErrCount 0, Done true): the CA did not take the order',
+    prepare: async () => {
+      sim.fail('CertPurchaseCert', 'unsuccessful', { message: 'Order was not accepted by the CA' });
+      const item = await certItem();
+      return { args: openArgs(item), item };
+    },
+    expect: { type: 'api_error', object: 'CertPurchaseCert' },
+    bought: 1,
+    check: async (r, p) => {
+      assert.match(parseErrorXml(r.stdout)!.msg, /Order was not accepted by the CA/);
+      await certIdSaved(p.item!, certsBefore);
+      assert.deepEqual(rig.calls().filter((c) => c.func === 'service.postopen' && c.params.elid === String(p.item)), [], 'BILLmanager told the order was placed');
+      const lines = rig.logText().split('\n').filter((l) => l.includes(`[open item=${p.item}`));
+      assert.ok(lines.length > 0);
+      assert.ok(!lines.some((l) => / submitted to the CA/.test(l)), lines.join('\n'));
+    },
+  },
+  {
+    kind: 'enom',
+    name: 'reopen: CertReissueCert answers <Success>False</Success>: no "reissue requested", no postreopen',
+    prepare: () => (sim.fail('CertReissueCert', 'unsuccessful', { message: 'Reissue not allowed' }), { args: ['--command', 'reopen', '--item', String(pending)] }),
+    expect: { type: 'api_error', object: 'CertReissueCert' },
+    check: () => {
+      assert.deepEqual(rig.calls().filter((c) => c.func === 'service.postreopen'), []);
+      const lines = rig.logText().split('\n').filter((l) => l.includes(`[reopen item=${pending}`));
+      assert.ok(lines.length > 0);
+      assert.ok(!lines.some((l) => /reissue requested/.test(l)), lines.join('\n'));
+    },
+  },
+  {
+    kind: 'enom',
     name: 'open: CertGetCertDetail says CertStatusID "x" after the purchase',
     prepare: async () => {
       proxy.rewrite('CertGetCertDetail', replaceTag('CertStatusID', 'x'));

@@ -2,8 +2,9 @@
 // (which owns retries and errors) and validates what comes back with its schema.
 import type * as z from 'zod/mini';
 import { type EnomClient, type EnomParams, isReadOnly } from './client';
-import { EnomError } from './errors';
-import type { Envelope } from './envelope';
+import { type Envelope, textOf } from './envelope';
+import { EnomError, classifyApiError } from './errors';
+import { snippet } from './redact';
 import {
   type ApproverChangeResult,
   type ApproverList,
@@ -28,6 +29,7 @@ import {
   describeIssues,
   getCertsSchema,
   modifyOrderSchema,
+  parseBool,
   purchaseCertSchema,
   purchaseServicesSchema,
   reissueSchema,
@@ -51,12 +53,31 @@ export function decode<S extends z.ZodMiniType>(schema: S, env: Envelope): z.out
   throw new EnomError('bad_response', `ENOM ${env.command}: unexpected response: ${message}`, { command: env.command, field });
 }
 
+/**
+ * ENOM's explicit no: several commands (CertPurchaseCert, CertConfigureCert, CertReissueCert,
+ * CertChangeApproverEmail, …) answer ErrCount 0 and Done true yet <Success>False</Success> when
+ * they did not act — for CertPurchaseCert, the CA did not take the order. That is ENOM's refusal,
+ * thrown as the client throws one (ENOM's own Message as the text, redacted), checked before the
+ * schema so a refusal with odd other fields is still a refusal. Success absent: nothing to judge.
+ */
+function refusal(client: EnomClient, env: Envelope): EnomError | undefined {
+  const success = textOf(env.data.success);
+  if (success === undefined || parseBool(success) !== false) return undefined;
+  const said = [textOf(env.data.message), ...env.errors].map((t) => (t ? snippet(t, (s) => client.redact(s)) : '')).filter(Boolean);
+  const err = classifyApiError(env.command, said.length ? said : ['Success is False'], env.codes);
+  err.host = client.host;
+  return err;
+}
+
 async function run<S extends z.ZodMiniType>(client: EnomClient, command: string, params: EnomParams, schema: S): Promise<z.output<S>> {
   const answer = client.call(command, params);
   // The answer's schema is made on first use (types.ts): made while the request is out, not after
   // the answer is in.
   setImmediate(() => void schema._zod);
-  return decode(schema, await answer);
+  const env = await answer;
+  const refused = refusal(client, env);
+  if (refused) throw refused;
+  return decode(schema, env);
 }
 
 // ---------------------------------------------------------------------------------------------

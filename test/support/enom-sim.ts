@@ -29,7 +29,8 @@ export type FailMode =
   | 'bad_login' // ErrCount 1: 304155 Bad User name or Password
   | 'ip_denied' // ErrCount 1: 713254 User not permitted from this IP address - <opts.ip>
   | 'bad_csr' // ErrCount 1: 620397 Unable to parse CSR
-  | 'funds'; // ErrCount 1: 524181 Insufficient funds (nothing debited)
+  | 'funds' // ErrCount 1: 524181 Insufficient funds (nothing debited)
+  | 'unsuccessful'; // ErrCount 0, Done true, but <Success>False</Success> (and opts.message): nothing carried out
 
 export interface FailOptions {
   /** how many calls the failure applies to; default: until clear() */
@@ -44,6 +45,8 @@ export interface FailOptions {
   bytes?: number;
   /** huge: send a Content-Length header */
   declareLength?: boolean;
+  /** unsuccessful: the <Message> beside <Success>False</Success> */
+  message?: string;
 }
 
 export interface SimProduct {
@@ -903,6 +906,7 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
     else if (mode === 'funds') err = E.funds;
     else if (!acc || acc.pw !== q.get('pw')) err = E.login;
     else if (acc.ipAllowlist && !acc.allowedIps.includes(remote)) err = E.ip(remote);
+    else if (mode === 'unsuccessful') data = [['Success', 'False'], ['Message', failure?.message]];
     else {
       const cmd = COMMAND_BY_LC.get(command.toLowerCase());
       try {

@@ -365,6 +365,44 @@ describe('lists, filters and mistakes', () => {
     await assert.rejects(purchaseServices(client, { service: 'certificate-nonexistent' }), (e: EnomError) => e.kind === 'api');
   });
 
+  test('<Success>False</Success> with ErrCount 0 and Done true is an api error, never a result', async () => {
+    const { certId } = await purchaseServices(client, { service: 'certificate-rapidssl-rapidssl' });
+    await certConfigureCert(client, { certId, webServerType: 18, csr: makeCsr('nope.example.com').csr, admin });
+    const calls: [string, () => Promise<unknown>][] = [
+      ['CertConfigureCert', () => certConfigureCert(client, { certId, webServerType: 18, csr: makeCsr('nope.example.com').csr, admin })],
+      ['CertPurchaseCert', () => certPurchaseCert(client, { certId, approverEmail: 'admin@nope.example.com' })],
+      ['CertChangeApproverEmail', () => certChangeApproverEmail(client, { certId, approverEmail: 'webmaster@nope.example.com' })],
+      ['CertResendApproverEmail', () => certResendApproverEmail(client, { certId })],
+      ['CertResendFulfillmentEmail', () => certResendFulfillmentEmail(client, { certId })],
+      ['CertReissueCert', () => certReissueCert(client, { certId, csr: makeCsr('nope.example.com').csr })],
+      ['CertParseCSR', () => certParseCsr(client, { certId, csr: makeCsr('nope.example.com').csr })],
+    ];
+    try {
+      for (const [command, call] of calls) {
+        // ENOM's Message is the error's text, with the password taken out as everywhere else
+        sim.fail(command, 'unsuccessful', { message: `Order not accepted for ${PW}`, times: 1 });
+        await assert.rejects(call(), (e: unknown) => {
+          assert.ok(e instanceof EnomError, String(e));
+          assert.equal(e.kind, 'api', e.message);
+          assert.equal(e.command, command);
+          assert.match(e.message, new RegExp(`^ENOM ${command} failed: Order not accepted for \\[redacted\\]`));
+          assert.ok(!JSON.stringify([e.message, e.messages]).includes(PW), e.message);
+          assert.equal(e.retryable, false);
+          return true;
+        });
+        // no Message: still a refusal, saying what ENOM said
+        sim.fail(command, 'unsuccessful', { times: 1 });
+        await assert.rejects(call(), (e: EnomError) => e.kind === 'api' && /Success is False/.test(e.message));
+      }
+    } finally {
+      sim.clear();
+    }
+    // nothing went to the CA; with Success absent or True the order goes through as before
+    assert.equal((await certGetCertDetail(client, { certId })).certStatusId, 1);
+    const r = await certPurchaseCert(client, { certId, approverEmail: 'admin@nope.example.com' });
+    assert.equal(r.success, true);
+  });
+
   test('CertPurchaseCert without approver or DCV method is refused before sending', async () => {
     const n = sim.requestsFor('CertPurchaseCert').length;
     await assert.rejects(certPurchaseCert(client, { certId: 1 }), TypeError);
