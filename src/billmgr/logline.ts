@@ -120,7 +120,8 @@ export function readLogLevel(file = paths.debugConf()): Level {
   }
   let any: number | undefined;
   for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(\S+)\s+(\d+)\s*$/.exec(line);
+    // `pmenomssl 9 # ENOM debugging`: what follows # is a comment, not part of the level
+    const m = /^\s*(\S+)\s+(\d+)\s*$/.exec(line.replace(/#.*/, ''));
     if (!m) continue;
     if (m[1] === MODULE_NAME) return mgrLevelToLevel(Number(m[2]));
     if (m[1] === '*') any = Number(m[2]);

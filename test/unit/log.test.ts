@@ -102,6 +102,14 @@ describe('log level from etc/debug.conf', () => {
     fs.writeFileSync(file, '* 4\n');
     assert.equal(readLogLevel(file), 'warn');
   });
+  it('ignores comments after #, on a line of their own or after the level', () => {
+    fs.writeFileSync(file, '# levels for mgr5 modules\nbillmgr 4 # core\npmenomssl 9 # ENOM debugging\n');
+    assert.equal(readLogLevel(file), 'debug');
+    fs.writeFileSync(file, '* 3#errors only\n#pmenomssl 9\n');
+    assert.equal(readLogLevel(file), 'error');
+    fs.writeFileSync(file, 'pmenomssl\t4\t# warnings\r\n');
+    assert.equal(readLogLevel(file), 'warn');
+  });
   it('does not log debug lines at info', () => {
     const { log, lines } = memoryLogger('info');
     log.debug('hidden');
