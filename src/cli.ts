@@ -96,11 +96,15 @@ async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
   // strict: false: an option BILLmanager adds in a later version is logged and ignored, not fatal;
   // an option's value is the next argument whatever it looks like (`--domain -x` is the domain -x).
   const { values, tokens } = parseArgs({ args: argv, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
-  if (values.help) {
+  // --help and --version answer an admin who types them alone. Beside a --command (BILLmanager's
+  // run, say `--command close --item 5 --newopt -V`) they are stray options like any other: the
+  // command must still run, not be skipped for a version number and exit 0.
+  const forAdmin = values.command === undefined;
+  if (forAdmin && values.help) {
     writeStdout(await helpText());
     return 'exit';
   }
-  if (values.version) {
+  if (forAdmin && values.version) {
     writeStdout(`${VERSION}\n`);
     return 'exit';
   }
@@ -123,7 +127,10 @@ async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
     else (opts as Record<string, string>)[name] = v;
   }
   // What is not ours (options of a later BILLmanager, stray words), as given, for the log.
-  const unknown = tokens.filter((t) => t.kind === 'positional' || (t.kind === 'option' && !Object.hasOwn(PARSE_OPTIONS, t.name))).map((t) => argv[t.index]!);
+  const ours = (name: string) => Object.hasOwn(OPTIONS, name);
+  const stray = tokens.filter((t) => t.kind === 'positional' || (t.kind === 'option' && !ours(t.name)));
+  // one entry per argument: `-hV` is two tokens of one argument
+  const unknown = [...new Set(stray.map((t) => t.index))].map((i) => argv[i]!);
   return { command, opts, unknown };
 }
 
