@@ -41,17 +41,22 @@ export function parseXml(text: string, object: string, maxBytes = 1024 * 1024): 
   }
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
+    // The validator's message quotes the document (`Tag 'ret99</password' is an invalid name` out of
+    // a password): only its code and the position go out, into the error XML and the log.
     const e = valid.err;
-    throw new ModuleError('value', `${object}: malformed XML (${e.msg} at line ${e.line})`, {
-      object,
-      value: `malformed XML at line ${e.line}`,
-    });
+    const code = /^[A-Za-z]{1,40}$/.test(String(e.code)) ? e.code : 'error';
+    const at = `line ${Number(e.line) || 0}, column ${Number(e.col) || 0}`;
+    throw new ModuleError('value', `${object}: malformed XML (${code} at ${at})`, { object, value: `malformed XML at ${at}` });
   }
   try {
     return parser.parse(text) as XmlNode;
-  } catch (e) {
-    // Well-formed but beyond the parser's limits (e.g. nested deeper than it accepts).
-    throw new ModuleError('value', `${object}: XML not accepted (${e instanceof Error ? e.message : String(e)})`, { object, value: 'not accepted', cause: e });
+  } catch {
+    // Well-formed but beyond the parser's limits (e.g. nested deeper than it accepts). The parser's
+    // own message may quote the document, so it is not passed on, not even as the cause.
+    throw new ModuleError('value', `${object}: XML not accepted (well-formed, but beyond the parser's limits, such as nesting depth)`, {
+      object,
+      value: 'not accepted',
+    });
   }
 }
 

@@ -23,6 +23,36 @@ describe('XML from outside is hostile', () => {
     assert.throws(() => parseXml('<doc><a></doc>', 'stdin'), isValueError);
     assert.throws(() => parseXml('<doc><processingmodule><url>x', 'stdin'), (e: unknown) => isValueError(e) && /malformed/.test((e as Error).message));
   });
+  it('a malformed document is reported by the fault and its place, never by quoting the document', () => {
+    // the validator's own message here is "Tag 'ret99</password' is an invalid name": part of a password
+    const doc = '<?xml version="1.0"?>\n<doc><processingmodule>\n<password>Sec<ret99</password></processingmodule></doc>';
+    assert.throws(
+      () => parseXml(doc, 'stdin'),
+      (e: unknown) => {
+        assert.ok(isValueError(e) && e instanceof ModuleError);
+        assert.match(e.message, /^stdin: malformed XML \(InvalidTag at line 3, column \d+\)$/);
+        assert.match(e.value, /^malformed XML at line 3, column \d+$/);
+        const out = `${e.message} ${e.value} ${errorXml(e)}`;
+        for (const part of ['ret99', 'Sec<', 'password']) assert.ok(!out.includes(part), `${part} in ${out}`);
+        return true;
+      },
+    );
+  });
+  it('a well-formed document the parser refuses is reported without the parser\'s words about it', () => {
+    // the parser names the element it refuses: document text
+    assert.throws(
+      () => parseXml('<doc><__proto__>Secret99</__proto__></doc>', 'stdin'),
+      (e: unknown) => {
+        assert.ok(isValueError(e));
+        const err = e as ModuleError;
+        assert.match(err.message, /^stdin: XML not accepted \(/);
+        assert.equal(err.value, 'not accepted');
+        const out = `${err.message} ${err.value} ${errorXml(err)} ${String(err.cause ?? '')}`;
+        for (const part of ['__proto__', 'Secret99']) assert.ok(!out.includes(part), `${part} in ${out}`);
+        return true;
+      },
+    );
+  });
   it('refuses oversized input', () => {
     assert.throws(() => parseXml(`<doc>${'a'.repeat(2 * 1024 * 1024)}</doc>`, 'stdin'), isValueError);
   });
