@@ -245,6 +245,23 @@ describe('service commands and BILLmanager', () => {
     }
   });
 
+  it('a paramlist answer that is not XML is named by its fault and line, and no part of the database password is logged', async () => {
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    // `&` and a space: where the log's DBPassword pattern stops
+    const parts = ['Xq7Head', 'Mid8', 'Tail9Zz'];
+    rig.setMgrctl({ fail: { paramlist: 'garbage' }, paramlist: { DBPassword: `${parts[0]}&${parts[1]} ${parts[2]}` } });
+    try {
+      const r = await rig.run(['--command', 'suspend', '--item', String(item)]);
+      const e = assertErrorRun(r, 'billmgr', 'mgrctl');
+      assert.match(e.msg, /mgrctl paramlist answered with something that is not XML \(malformed XML \(\w+ at line 1, column \d+\)\)/);
+      const log = rig.logText();
+      assert.match(log, /ERR \[suspend item=\d+\] mgrctl paramlist answered with something that is not XML .*stdoutChars=\d+/);
+      for (const part of parts) assert.ok(!(r.stdout + r.stderr + log).includes(part), `${part} shown`);
+    } finally {
+      rig.setMgrctl({ fail: {}, paramlist: {} });
+    }
+  });
+
   it('a database that is not there is named with what connecting to it said: no socket file, a port nobody listens on', async () => {
     const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
     // A port that was free a moment ago.

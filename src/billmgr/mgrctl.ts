@@ -67,8 +67,13 @@ export function createMgrctl(log: Logger): Mgrctl {
       const { parseXml } = await parser;
       doc = parseXml(stdout.trim() === '' ? '<doc/>' : stdout, `mgrctl ${func}`, MAX_OUTPUT);
     } catch (e) {
-      log.error({ func, ms, stdout: shorten(stdout) }, `mgrctl ${func} answered with something that is not XML`);
-      throw new ModuleError('billmgr', `mgrctl ${func} answered with something that is not XML`, { object: 'mgrctl', value: func, cause: e });
+      // parseXml's reasons quote nothing of the document (the code and line/column of the fault)
+      const why = e instanceof ModuleError ? ` (${e.message.replace(`mgrctl ${func}: `, '')})` : '';
+      // paramlist's answer holds the database password, which the log's scrubber does not know yet
+      // and whose pattern stops at `&` or a space: nothing of it is logged, only its length.
+      const seen = func === 'paramlist' ? { stdoutChars: stdout.length } : { stdout: shorten(stdout) };
+      log.error({ func, ms, ...seen }, `mgrctl ${func} answered with something that is not XML${why}`);
+      throw new ModuleError('billmgr', `mgrctl ${func} answered with something that is not XML${why}`, { object: 'mgrctl', value: func, cause: e });
     }
     const root = child(doc, 'doc') ?? {};
     const error = child(root, 'error');
