@@ -2,7 +2,7 @@
 // ENOM's CertID joins it the moment it arrives. A run that finds an intent without a CertID knows a
 // purchase may have happened and reconciles with ENOM instead of buying again. One small file per
 // (item, operation); it is removed once BILLmanager holds the outcome, so the journal stays small.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { paths } from './paths';
 
@@ -94,12 +94,7 @@ export function listIntents(): Intent[] {
 const announcedFile = (item: number) => join(stateDir(), `announced-${item}`);
 
 export function wasAnnounced(item: number): boolean {
-  try {
-    readFileSync(announcedFile(item));
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(announcedFile(item)); // no thrown ENOENT on the hand-over's path
 }
 
 /** Never throws: the announcement happened; failing the run now would only make it happen twice. */
