@@ -113,13 +113,17 @@ export function readEnvelope(text: string, command: string, redact: Redactor = n
         command,
       });
     }
-    throw bad(command, `malformed XML (${valid.err.msg} at line ${valid.err.line})`, body, redact);
+    // The validator's words quote the document (a fragment of an echoed password, which the redactor,
+    // knowing only the whole, would miss): its code and the position only.
+    const e = valid.err;
+    const code = /^[A-Za-z]{1,40}$/.test(String(e.code)) ? e.code : 'error';
+    throw bad(command, `malformed XML (${code} at line ${Number(e.line) || 0}, column ${Number(e.col) || 0})`, body, redact);
   }
   let doc: XmlNode;
   try {
     doc = parser.parse(body) as XmlNode;
-  } catch (e) {
-    throw bad(command, `malformed XML (${(e as Error).message})`, body, redact);
+  } catch {
+    throw bad(command, 'XML not accepted (well-formed, but beyond the parser\'s limits)', body, redact);
   }
   const root = doc['interface-response'];
   if (root === undefined) throw bad(command, 'no <interface-response> element', body, redact);
@@ -138,12 +142,14 @@ export function readEnvelope(text: string, command: string, redact: Redactor = n
   }
   // A count that is there but is not one (`-1`, `one`, empty) leaves ENOM's verdict unknown: not
   // read as 0, which would accept the answer. Absent, the listed errors (if any) decide.
+  // Errors listed are ENOM's explicit refusal whatever the count says.
   const errCountText = textOf(rootNode.errcount)?.trim();
-  if (errCountText !== undefined && !/^\d+$/.test(errCountText)) {
-    const shown = redact(errCountText.length > 40 ? `${errCountText.slice(0, 40)}…` : errCountText);
+  if (errCountText !== undefined && !/^\d+$/.test(errCountText) && errors.length === 0) {
+    const said = redact(errCountText);
+    const shown = said.length > 40 ? `${said.slice(0, 40)}…` : said;
     throw new EnomError('bad_response', `ENOM ${command}: ErrCount is not a count: ${JSON.stringify(shown)}`, { command, field: `${command}/ErrCount` });
   }
-  let errCount = errCountText === undefined ? 0 : Number(errCountText);
+  let errCount = errCountText === undefined || !/^\d+$/.test(errCountText) ? 0 : Number(errCountText);
   if (errCount === 0 && errors.length > 0) errCount = errors.length; // errors listed, count missing or wrong
 
   const wrapper = rootNode[command.toLowerCase()];

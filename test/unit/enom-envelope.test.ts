@@ -282,6 +282,18 @@ describe('what is not a complete ENOM response', () => {
     throwsKind(() => parseEnvelope(fixture('GetBalance.xml').replace('<Done>true</Done>', '<Done>false</Done>'), 'GetBalance'), 'incomplete');
   });
 
+  test("a garbled ErrCount beside listed errors: ENOM's refusal stands (never a retryable bad_response)", () => {
+    const xml = fixture('error-BadLogin.xml').replace(/<ErrCount>1<\/ErrCount>/, '<ErrCount>one</ErrCount>');
+    throwsKind(() => parseEnvelope(xml, 'GetBalance'), 'auth');
+  });
+
+  test('a malformed answer is told by the fault\'s code and place, never by words quoting it (a fragment of an echoed password)', () => {
+    const xml = fixture('GetBalance.xml').replace('<Done>true</Done>', '<Err1>pw Sec<ret99xyz</Err1><Done>true</Done>');
+    const e = throwsKind(() => readEnvelope(xml, 'GetBalance', makeRedactor(['Sec<ret99xyz'])), 'bad_response');
+    assert.match(e.message, /malformed XML \(\w+ at line \d+, column \d+\)/);
+    assert.ok(!/ret99|Sec</.test(e.message), e.message);
+  });
+
   test('Done is an ENOM boolean: 1 and any case of true mean done; 0 and false do not', () => {
     const withDone = (v: string) => fixture('GetBalance.xml').replace('<Done>true</Done>', `<Done>${v}</Done>`);
     for (const v of ['1', 'True', 'TRUE', ' true ']) assert.equal(parseEnvelope(withDone(v), 'GetBalance').done, true, v);
