@@ -96,17 +96,16 @@ async function parseArgv(argv: string[]): Promise<Parsed | 'exit'> {
   // strict: false: an option BILLmanager adds in a later version is logged and ignored, not fatal;
   // an option's value is the next argument whatever it looks like (`--domain -x` is the domain -x).
   const { values, tokens } = parseArgs({ args: argv, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
-  // --help and --version answer an admin who types them alone. Beside a --command (BILLmanager's
-  // run, say `--command close --item 5 --newopt -V`) they are stray options like any other: the
-  // command must still run, not be skipped for a version number and exit 0.
-  const forAdmin = values.command === undefined;
-  if (forAdmin && values.help) {
-    writeStdout(await helpText());
-    return 'exit';
-  }
-  if (forAdmin && values.version) {
-    writeStdout(`${VERSION}\n`);
-    return 'exit';
+  // --help and --version answer an admin who types them alone. Beside a --command they are refused,
+  // and nothing is done: an admin who types `--command prolong --item 5 --help` wants help, not a
+  // renewal, and a run BILLmanager made (it never sends them) must not pass for done either.
+  if (values.help || values.version) {
+    if (values.command === undefined) {
+      writeStdout(values.help ? await helpText() : `${VERSION}\n`);
+      return 'exit';
+    }
+    const flag = values.help ? 'help' : 'version';
+    throw badValue(flag, `--${flag}`, `--help and --version stand alone: beside --command they are refused and nothing was done (run pmenomssl --help)`);
   }
   const opts: Options = {};
   let command = '';

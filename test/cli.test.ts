@@ -89,19 +89,21 @@ describe('bad command lines get an error XML and a non-zero exit', () => {
     assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
   });
 
-  it('beside a --command, -V/--version/-h/--help are stray options: logged, ignored, and the command runs', async () => {
+  it('beside a --command, -V/--version/-h/--help are refused and nothing is done (an admin asking for help buys nothing)', async () => {
     const features = await rig.run(['--command', 'features', '--newopt', '-V']);
-    assert.equal(features.code, 0, features.stdout);
-    assert.match(features.stdout, /^<doc><itemtypes>/);
-    assert.match(rig.logText(), /WARN \[features\] ignoring unknown command-line arguments ignored="--newopt -V"/);
+    const f = assertErrorRun(features, 'value', 'version');
+    assert.match(f.msg, /stand alone/);
+    assert.doesNotMatch(features.stdout, /<itemtypes>|\d+\.\d+\.\d+\n/);
 
     const module = await rig.addModule({ url: 'http://127.0.0.1:9/interface.asp', username: 'u', password: 'never-used' });
     const item = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl', module });
-    const close = await rig.run(['--command', 'close', '--item', String(item), '--newopt', '-V', '--help', '-hV', '--version']);
-    assert.equal(close.code, 0, close.stdout);
-    assert.doesNotMatch(close.stdout, /Usage|\d+\.\d+\.\d+/);
-    assert.ok(rig.calls().some((c) => c.func === 'service.postclose' && c.params.elid === String(item)), 'close ran: BILLmanager told');
-    assert.match(rig.logText(), new RegExp(`WARN \\[close item=${item}\\] ignoring unknown command-line arguments ignored="--newopt -V --help -hV --version"`));
+    rig.clearCalls();
+    const close = await rig.run(['--command', 'close', '--item', String(item), '--help']);
+    assertErrorRun(close, 'value', 'help');
+    assert.doesNotMatch(close.stdout, /Usage/);
+    // (the launcher asks paramlist, read-only, for any run with --item, before Node starts)
+    assert.deepEqual(rig.calls().filter((c) => c.func !== 'paramlist'), [], 'close did not run: BILLmanager was told nothing');
+    assert.match(rig.logText(), new RegExp(`ERR \\[close item=${item}\\] --help and --version stand alone`));
   });
 });
 
