@@ -461,11 +461,21 @@ describe('send_dv_email', () => {
   });
 
   it("a multi-domain certificate: the domain's approver changes, the other domains' stay (a renewal still finds them)", async () => {
-    const item = await certItem('certificate-comodo-ucc-dv', 'ucc.example.com', { approver_email: 'admin@example.com,admin@example.org' }, ['b.example.org']);
+    const item = await certItem('certificate-comodo-ucc-dv', 'ucc.example.com', { approver_email: 'admin@example.com,admin@example.org', altname: 'b.example.org' }, ['b.example.org']);
     ok(await run('open', item));
     const r = await run('send_dv_email', item, ['--emails', 'webmaster@ucc.example.com']);
     ok(r);
     assert.equal((await params(item)).approver_email, 'webmaster@ucc.example.com,admin@example.org');
+  });
+
+  it('a multi-domain certificate whose domains share one approver: the new one is added, the shared one kept for the others', async () => {
+    const item = await certItem('certificate-comodo-ucc-dv', 'shop.example.com', { approver_email: 'admin@example.com', altname: 'other.example.com' }, ['other.example.com']);
+    ok(await run('open', item));
+    ok(await run('send_dv_email', item, ['--emails', 'webmaster@shop.example.com']));
+    assert.equal((await params(item)).approver_email, 'webmaster@shop.example.com,admin@example.com');
+    // and a renewal still finds an approver for every domain
+    sim.issue(Number((await params(item)).enom_certid));
+    ok(await run('prolong', item));
   });
 
   it('a change ENOM made but BILLmanager never heard of (the save failed) is saved by the retry', async () => {

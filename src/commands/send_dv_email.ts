@@ -28,8 +28,13 @@ export async function run(ctx: Context): Promise<void> {
     ctx.log.info({ certId }, 'approver e-mail changed');
   }
   // BILLmanager keeps what ENOM now has: the certificate's domain's approver first, a multi-domain
-  // certificate's other domains' as they were. Also after a resend: a run that changed it at ENOM
-  // may have died before saving it.
-  const kept = (item.params.approver_email ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
-  if (kept[0] !== email) await saveParam(ctx, item.id, 'approver_email', [email, ...kept.slice(1)].join(','));
+  // certificate's other domains' as they were (lib/order reads the list one per domain, in order,
+  // when it has one per domain, and else takes for each domain the first address on it). Also after
+  // a resend: a run that changed it at ENOM may have died before saving it.
+  const list = (v: string | undefined) => (v ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const kept = list(item.params.approver_email);
+  const sans = new Set(list(item.params.altname));
+  sans.delete((detail.domainName ?? '').toLowerCase());
+  const approvers = kept.length === 1 + sans.size ? [email, ...kept.slice(1)] : [email, ...kept.filter((e) => e !== email)];
+  if (approvers.join(',') !== kept.join(',')) await saveParam(ctx, item.id, 'approver_email', approvers.join(','));
 }
