@@ -263,6 +263,46 @@ describe('prolong: the journal entry of an earlier renewal', () => {
     figures.push(`prolong after an earlier renewal's leftover journal entry: ${sold() - soldBefore} purchase(s)`);
   });
 
+  it("another operation's renewal whose purchase answer was lost is reconciled, not bought again", async () => {
+    const { item } = await opened();
+    const soldBefore = sold();
+    sim.fail('PurchaseServices', 'commit_then_drop', { times: 1 });
+    assert.equal(parseErrorXml((await prolong(item, await rig.addRunningOperation(item, 'prolong'))).stdout)?.type, 'outcome_unknown');
+    disarm();
+    const r = await prolong(item, await rig.addRunningOperation(item, 'prolong'));
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(sold() - soldBefore, 1, 'the certificate the lost answer was about is adopted');
+  });
+
+  for (const age of ['this month', 'over a month ago'] as const) {
+    it(`a certificate sent to the CA for a renewal ${age} that never reached the item: ${age === 'this month' ? 'handed over now' : 'a new order'}`, async () => {
+      const { item, certId: original } = await opened();
+      const soldBefore = sold();
+      // Killed after the new certificate went to the CA, before the item heard of it.
+      rig.setMgrctl({ fail: { 'service.saveparam': 'hang' } });
+      rig.clearCalls();
+      const ro = await rig.addRunningOperation(item, 'prolong');
+      const killed = await rig.run(['--command', 'prolong', '--item', String(item), '--runningoperation', String(ro)], { killWhen: mgrCalled('service.saveparam'), timeoutMs: 60_000 });
+      disarm();
+      assert.equal(killed.signal, 'SIGKILL');
+      const entry = JSON.parse(fs.readFileSync(intentFile(item), 'utf8'));
+      const pending = Number(entry.certId);
+      assert.ok([2, 9].includes(sim.state.certs.get(pending)!.statusId), 'it went to the CA');
+      if (age === 'over a month ago') fs.writeFileSync(intentFile(item), JSON.stringify({ ...entry, since: new Date(Date.now() - 40 * 86_400_000).toISOString() }), { mode: 0o600 });
+      const r = await prolong(item, await rig.addRunningOperation(item, 'prolong'));
+      assert.equal(r.code, 0, r.stdout);
+      const now = Number((await params(item)).enom_certid);
+      assert.notEqual(now, original);
+      if (age === 'this month') {
+        assert.equal(now, pending, 'the renewal bought this month is the one handed over');
+        assert.equal(sold() - soldBefore, 1);
+      } else {
+        assert.notEqual(now, pending, 'not a certificate sent to the CA over a month ago');
+        assert.equal(sold() - soldBefore, 2);
+      }
+    });
+  }
+
   it('an entry a month old without an operation id is not resumed either', async () => {
     const { item } = await opened();
     const old = { op: 'prolong', item, product: 'certificate-rapidssl-rapidssl', prodType: 1, since: new Date(Date.now() - 40 * 86_400_000).toISOString(), certId: Number((await params(item)).enom_certid) };

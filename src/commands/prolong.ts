@@ -1,10 +1,12 @@
 // `prolong --item ID`: ENOM has no renewal, so a renewal is a new order of the same product for the
 // same CSR and approver, bought exactly once like open. The old CertID is kept as enom_certid_prev.
 // The journal entry stays until BILLmanager has heard postprolong, so a retried prolong finishes the
-// same renewal instead of buying another; an entry of an earlier renewal is not resumed (below).
+// same renewal instead of buying another; an entry of another renewal is set aside only when
+// resuming it would hand over an old certificate (below).
 import type { Context } from '../billmgr/context';
 import { readIntent, retireIntent, type Intent } from '../billmgr/journal';
-import { certGetCertDetail } from '../enom';
+import type { Item } from '../billmgr/item';
+import { certGetCertDetail, type EnomClient } from '../enom';
 import { certIdOf, openItem, PARAM, purchaseOnce, saveParam, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
 import { prepareOrder } from './lib/order';
@@ -16,9 +18,7 @@ const RESUME_WITHIN_MS = 30 * 86_400_000;
 
 /**
  * Whether a journal entry is this renewal's: BILLmanager retries a failed prolong (and staff restart
- * it) under the same running operation, and a later renewal is a new one. An entry left behind by a
- * renewal that did finish (killed after postprolong) or was given up must not be taken for this
- * one: the customer would pay and the old purchase be handed over instead of a new one.
+ * it) under the same running operation, and a later renewal is a new one.
  */
 function sameRenewal(prior: Intent, runningoperation: number | undefined): boolean {
   if (!prior.product) return true; // unreadable entry: the cautious reading, reconcile before buying
@@ -26,20 +26,34 @@ function sameRenewal(prior: Intent, runningoperation: number | undefined): boole
   return Date.now() - Date.parse(prior.since) < RESUME_WITHIN_MS;
 }
 
+/**
+ * An entry of another renewal is set aside only when resuming it would hand over an old certificate
+ * as this renewal's: one the item already holds (that renewal finished and its entry was left
+ * behind), or one that went to the CA for a renewal over a month ago and never reached the item. An
+ * entry without a CertID (a purchase whose answer was lost) is still reconciled, and a certificate
+ * bought and never configured, or sent to the CA within the month, is still used: none of these
+ * charges twice or hands over anything old.
+ */
+async function setAsideEarlierRenewal(ctx: Context, client: EnomClient, item: Item, prior: Intent): Promise<void> {
+  const fields = { certId: prior.certId ?? 'none', since: prior.since, runningoperation: prior.runningoperation ?? 'none' };
+  if (prior.certId === undefined) return void ctx.log.warn(fields, "another renewal's purchase may have happened: reconciling it with ENOM before buying");
+  if ([certIdOf(item), certIdOf(item, PARAM.prevCertId)].includes(prior.certId)) {
+    ctx.log.info(fields, "a finished renewal's journal entry is set aside; this renewal is a new order");
+    return retireIntent(item.id, 'prolong');
+  }
+  if (Date.now() - Date.parse(prior.since) < RESUME_WITHIN_MS) return void ctx.log.warn(fields, 'an unfinished renewal of this month: resumed, its certificate handed over');
+  const status = (await enom(certGetCertDetail(client, { certId: prior.certId }))).certStatusId;
+  if (status === 1) return void ctx.log.warn({ ...fields, status }, 'an earlier renewal bought a certificate never configured: this renewal uses it');
+  ctx.log.warn({ ...fields, status }, 'an earlier renewal left a certificate that went to the CA and never reached the item (see it in ENOM); this renewal is a new order');
+  retireIntent(item.id, 'prolong');
+}
+
 export async function run(ctx: Context): Promise<void> {
   const { item, client } = await openItem(ctx);
   const order = await prepareOrder(item);
   const current = certIdOf(item);
   const prior = readIntent(item.id, 'prolong');
-  if (prior && !sameRenewal(prior, ctx.opts.runningoperation)) {
-    // Its CertID, if any, was paid for and, unless it is the item's, never handed over: say so.
-    const unused = prior.certId !== undefined && prior.certId !== current && prior.certId !== certIdOf(item, PARAM.prevCertId);
-    ctx.log.warn(
-      { since: prior.since, runningoperation: prior.runningoperation ?? 'none', certId: prior.certId ?? 'none', unused },
-      unused ? 'an earlier renewal left a certificate bought and never handed over (ENOM can refund it); this renewal is a new order' : "an earlier renewal's journal entry is set aside; this renewal is a new order",
-    );
-    retireIntent(item.id, 'prolong');
-  }
+  if (prior && !sameRenewal(prior, ctx.opts.runningoperation)) await setAsideEarlierRenewal(ctx, client, item, prior);
   const { certId, orderId } = await purchaseOnce(ctx, client, item, order.product, 'prolong', 1);
   const detail = await enom(certGetCertDetail(client, { certId }));
   if (detail.certStatusId === 1) await submitOrder(ctx, client, item, order, certId);
