@@ -193,9 +193,16 @@ describe('service commands and BILLmanager', () => {
   it('a retryable failure on the last of its ten tries makes the operation manual and opens a staff task', async () => {
     const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
     const ro = await rig.addRunningOperation(item, 'suspend');
-    await rig.db.query('UPDATE runningoperation SET trycount = 9 WHERE id = ?', [ro]);
     rig.setMgrctl({ fail: { 'service.postsuspend': 'exit' } });
     try {
+      // the ninth try: BILLmanager retries once more
+      await rig.db.query('UPDATE runningoperation SET trycount = 8 WHERE id = ?', [ro]);
+      rig.clearCalls();
+      const ninth = await rig.run(['--command', 'suspend', '--item', String(item), '--runningoperation', String(ro)]);
+      assertErrorRun(ninth, 'billmgr', 'mgrctl');
+      assert.deepEqual(rig.calls().map((c) => c.func), ['paramlist', 'service.postsuspend', 'runningoperation.edit']);
+      // the tenth: staff
+      await rig.db.query('UPDATE runningoperation SET trycount = 9 WHERE id = ?', [ro]);
       rig.clearCalls();
       const r = await rig.run(['--command', 'suspend', '--item', String(item), '--runningoperation', String(ro)]);
       assertErrorRun(r, 'billmgr', 'mgrctl');

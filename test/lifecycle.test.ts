@@ -258,6 +258,23 @@ describe('sync_item', () => {
     assert.deepEqual(retried.mgr, ['paramlist', 'certificate.failed', 'service.setstatus']);
   });
 
+  it('certificate.failed once per certificate: a status that failed to save is saved without telling BILLmanager again', async () => {
+    const item = await certItem('certificate-comodo-essential', 'reject-status.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    sim.reject(Number((await params(item)).enom_certid));
+    rig.setMgrctl({ fail: { 'service.setstatus': 'exit' } });
+    const failed = await run('sync_item', item).finally(() => rig.setMgrctl({ fail: {} }));
+    assert.equal(failed.code, 1);
+    assert.deepEqual(failed.mgr, ['paramlist', 'certificate.failed', 'service.setstatus']);
+    const retried = await run('sync_item', item);
+    ok(retried);
+    assert.deepEqual(retried.mgr, ['paramlist', 'service.setstatus']);
+    assert.equal((await params(item)).service_status, '6');
+    // open run again after the rejection leaves it at 6
+    ok(await run('open', item));
+    assert.equal((await params(item)).service_status, '6');
+  });
+
   it('refunded → failed as well', async () => {
     const item = await certItem('certificate-comodo-essential', 'refund.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
@@ -282,6 +299,20 @@ describe('sync_item', () => {
       if (was === undefined) delete STATUS_TEXT[5];
       else STATUS_TEXT[5] = was;
     }
+  });
+
+  it("a close whose postclose failed (the service not closed yet in BILLmanager): its withdrawn order is not submitted again", async () => {
+    const item = await certItem('certificate-geotrust-quickssl', 'closing.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    rig.setMgrctl({ fail: { 'service.postclose': 'exit' } });
+    const closing = await run('close', item).finally(() => rig.setMgrctl({ fail: {} }));
+    assert.equal(closing.code, 1);
+    const certId = Number((await params(item)).enom_certid);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 1, 'withdrawn at ENOM');
+    const r = await run('sync_item', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail']);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 1);
   });
 
   it('the file or DNS token an interrupted open did not save is saved by the next sync', async () => {

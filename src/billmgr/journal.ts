@@ -88,21 +88,30 @@ export function listIntents(): Intent[] {
     .filter((i): i is Intent => i !== undefined);
 }
 
-// Which items BILLmanager was told of their certificate (certificate.open), so that a reissued or
-// renewed certificate is saved but not announced again (billmanager.md §2: "the first time"). A
-// marker file per item, written after the announcement; losing one costs at most one more notice.
-const announcedFile = (item: number) => join(stateDir(), `announced-${item}`);
+// Markers: what BILLmanager was told once, and must not be told again, per item (and certificate).
+// A file each, written right after the fact (or, for a close, right before it); losing one costs at
+// most one more notice. Neither fsynced nor ever removed: a few bytes per certificate.
+const markerFile = (name: string) => join(stateDir(), name);
+const hasMarker = (name: string) => existsSync(markerFile(name)); // no thrown ENOENT on a hot path
 
-export function wasAnnounced(item: number): boolean {
-  return existsSync(announcedFile(item)); // no thrown ENOENT on the hand-over's path
-}
-
-/** Never throws: the announcement happened; failing the run now would only make it happen twice. */
-export function markAnnounced(item: number, certId: number): boolean {
+/** Never throws: what it records has happened; failing the run now would only make it happen twice. */
+function setMarker(name: string, text: string): boolean {
   try {
-    writeFileSync(announcedFile(item), `${certId}\n`, { mode: 0o600 });
+    writeFileSync(markerFile(name), `${text}\n`, { mode: 0o600 });
     return true;
   } catch {
     return false;
   }
 }
+
+/** certificate.open, the first time only (billmanager.md §2): once per item, a reissue or renewal is not announced. */
+export const wasAnnounced = (item: number) => hasMarker(`announced-${item}`);
+export const markAnnounced = (item: number, certId: number) => setMarker(`announced-${item}`, String(certId));
+
+/** certificate.failed, once per certificate: BILLmanager may refund on it. */
+export const failureTold = (item: number, certId: number) => hasMarker(`failed-${item}-${certId}`);
+export const markFailureTold = (item: number, certId: number) => setMarker(`failed-${item}-${certId}`, String(certId));
+
+/** The service of this certificate was closed: its order, withdrawn at ENOM, is never submitted again. */
+export const wasClosed = (item: number, certId: number) => hasMarker(`closed-${item}-${certId}`);
+export const markClosed = (item: number, certId: number) => setMarker(`closed-${item}-${certId}`, String(certId));

@@ -76,12 +76,13 @@ export async function reportToOperation(
   if (!t.runningoperation) return;
   const ro = t.runningoperation;
   try {
+    // Retrying may help, but not for ever: a renewal gets one try (money was asked for it), the rest
+    // ten, this one counted; then staff take over. The failures so far are read before this one is
+    // reported (runningoperation.edit counts it).
+    const limit = MAX_TRIES_OF[t.command] ?? MAX_TRIES;
+    const before = err.retry && limit > 1 ? await tries?.(ro).catch(() => undefined) : 0;
     await mgrctl('runningoperation.edit', { elid: ro, errorxml: xml, sok: 'ok' });
     if (err.retry) {
-      // Retrying may help, but not for ever: a renewal gets one try (money was asked for it), the
-      // rest ten, counting this one; then staff take over.
-      const limit = MAX_TRIES_OF[t.command] ?? MAX_TRIES;
-      const before = limit > 1 ? await tries?.(ro).catch(() => undefined) : 0;
       if (before === undefined || before + 1 < limit) return;
       log.warn({ tries: before + 1, limit }, 'still failing after the tries an operation gets: handing it to staff');
     }

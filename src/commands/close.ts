@@ -1,6 +1,7 @@
 // `close --item ID`: while the order is still at the CA it can be withdrawn (CertModifyOrder); an
 // issued or failed certificate stays as it is. ENOM has no refund call: refunds are ENOM staff's.
 import type { Context } from '../billmgr/context';
+import { markClosed } from '../billmgr/journal';
 import { certGetCertDetail, certModifyOrder } from '../enom';
 import { certIdOf, openItem } from './lib/certificate';
 import { enom } from './lib/enom';
@@ -16,6 +17,9 @@ export async function run(ctx: Context): Promise<void> {
   if (certId) {
     // ENOM unreachable makes close fail (BILLmanager retries): never pretend it was withdrawn.
     const detail = await enom(certGetCertDetail(client, { certId }));
+    // Before the withdrawal: an order ENOM has back at "awaiting configuration" must never be
+    // finished by a sync_item, even if this run dies before BILLmanager closes the service.
+    markClosed(item.id, certId);
     if (CANCELLABLE.has(detail.certStatusId)) {
       await enom(certModifyOrder(client, { certId }));
       ctx.log.info({ certId, was: detail.certStatusId }, 'pending order withdrawn at ENOM');

@@ -4,7 +4,7 @@
 import type { Context } from '../billmgr/context';
 import { retireIntent } from '../billmgr/journal';
 import { certGetCertDetail } from '../enom';
-import { certIdOf, isIssued, openItem, PARAM, purchaseOnce, saveParam, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
+import { certIdOf, openItem, PARAM, purchaseOnce, saveParam, serviceStatusOf, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
 import { prepareOrder } from './lib/order';
 
@@ -28,7 +28,8 @@ export async function run(ctx: Context): Promise<void> {
   const detail = await enom(certGetCertDetail(client, { certId }));
   if (detail.certStatusId === 1) await submitOrder(ctx, client, item, order, certId);
   else ctx.log.info({ certId, status: detail.certStatusId }, 'already submitted to the CA');
-  // An open run again after the certificate was issued leaves "issued" as it is (sync_item set it).
-  if (!isIssued(detail.certStatusId)) await setServiceStatus(ctx, item, SERVICE_STATUS.requested);
+  // An open run again after the CA decided (issued, or rejected) leaves sync_item's status as it is.
+  const decided = serviceStatusOf(detail.certStatusId, detail.certStatus);
+  if (decided !== SERVICE_STATUS.issued && decided !== SERVICE_STATUS.failed) await setServiceStatus(ctx, item, SERVICE_STATUS.requested);
   await ctx.mgrctl('service.postopen', { elid: item.id, sok: 'ok' });
 }

@@ -1,7 +1,7 @@
 // `sync_item --item ID`: BILLmanager polls each pending certificate. We read ENOM's status, tell
 // BILLmanager only what changed, and on issue hand over the certificate with its CA chain.
 import type { Context } from '../billmgr/context';
-import { markAnnounced, wasAnnounced } from '../billmgr/journal';
+import { failureTold, markAnnounced, markFailureTold, wasAnnounced, wasClosed } from '../billmgr/journal';
 import { certGetCertDetail, isoDate, type CertDetail } from '../enom';
 import { certIdOf, openItem, PARAM, saveDcvTokens, serviceStatusOf, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
@@ -28,7 +28,7 @@ export async function run(ctx: Context): Promise<void> {
   if (detail.certStatusId === 1) {
     // Awaiting configuration: an open that stopped halfway, or an order close withdrew (which ENOM
     // returns to this status). Only the first is finished here: a closed service is not re-submitted.
-    if (item.status === ITEM_DELETED) {
+    if (item.status === ITEM_DELETED || wasClosed(item.id, certId)) {
       ctx.log.warn({ certId }, 'the service is closed: its withdrawn order is not submitted again');
       return;
     }
@@ -66,8 +66,12 @@ export async function run(ctx: Context): Promise<void> {
   if (status === SERVICE_STATUS.failed) {
     if (before !== String(SERVICE_STATUS.failed)) {
       // BILLmanager hears first, the status follows: a run that dies in between tells it again
-      // rather than never.
-      await ctx.mgrctl('certificate.failed', { elid: item.id, sok: 'ok' });
+      // rather than never. Once per certificate though (BILLmanager may refund on it): a status that
+      // failed to save is saved by the next sync without a second certificate.failed.
+      if (!failureTold(item.id, certId)) {
+        await ctx.mgrctl('certificate.failed', { elid: item.id, sok: 'ok' });
+        if (!markFailureTold(item.id, certId)) ctx.log.warn('could not note certificate.failed under var/: a failing status save may tell it again');
+      }
       await setServiceStatus(ctx, item, SERVICE_STATUS.failed);
     }
     return;
