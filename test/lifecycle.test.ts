@@ -315,6 +315,28 @@ describe('sync_item', () => {
     assert.equal(sim.state.certs.get(certId)!.statusId, 1);
   });
 
+  it('a close that cannot note itself under var/ withdraws nothing and says so', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const item = await certItem('certificate-geotrust-quickssl', 'closenote.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    const blocker = path.join(rig.root, 'var', 'pmenomssl', `closed-${item}-${certId}`);
+    fs.mkdirSync(blocker); // the marker's place taken by a directory: it cannot be written
+    try {
+      const r = await run('close', item);
+      assert.equal(r.code, 1);
+      const e = parseErrorXml(r.stdout);
+      assert.equal(e?.type, 'billmgr');
+      assert.equal(e?.object, 'var');
+      assert.deepEqual(r.enom, ['CertGetCertDetail'], 'no CertModifyOrder');
+      assert.ok(!r.mgr.includes('service.postclose'));
+      assert.notEqual(sim.state.certs.get(certId)!.statusId, 1, 'not withdrawn');
+    } finally {
+      fs.rmSync(blocker, { recursive: true, force: true });
+    }
+  });
+
   it('the file or DNS token an interrupted open did not save is saved by the next sync', async () => {
     const item = await certItem('certificate-geotrust-quickssl', 'token.example.com', { approver_method: 'auth_file' });
     ok(await run('open', item));
@@ -507,6 +529,18 @@ describe('send_dv_email', () => {
     // and a renewal still finds an approver for every domain
     sim.issue(Number((await params(item)).enom_certid));
     ok(await run('prolong', item));
+  });
+
+  it('three domains sharing two approvers: saved as one address per domain, so the renewal reads them right', async () => {
+    const item = await certItem('certificate-comodo-ucc-dv', 'a.example.com', { approver_email: 'admin@example.com,admin@example.org', altname: 'b.example.org c.example.com' }, ['b.example.org', 'c.example.com']);
+    ok(await run('open', item));
+    ok(await run('send_dv_email', item, ['--emails', 'webmaster@a.example.com']));
+    assert.equal((await params(item)).approver_email, 'webmaster@a.example.com,admin@example.org,admin@example.com');
+    sim.issue(Number((await params(item)).enom_certid));
+    const renewed = await run('prolong', item);
+    ok(renewed);
+    const purchase = renewed.requests.find((q) => q.command === 'CertConfigureCert')!;
+    assert.deepEqual([purchase.params.UCCEmailList1, purchase.params.UCCEmailList2, purchase.params.UCCEmailList3], ['webmaster@a.example.com', 'admin@example.org', 'admin@example.com']);
   });
 
   it('a change ENOM made but BILLmanager never heard of (the save failed) is saved by the retry', async () => {

@@ -274,7 +274,7 @@ describe('prolong: the journal entry of an earlier renewal', () => {
     assert.equal(sold() - soldBefore, 1, 'the certificate the lost answer was about is adopted');
   });
 
-  for (const age of ['this month', 'over a month ago'] as const) {
+  for (const age of ['this month', 'over a month ago', 'this month, then rejected'] as const) {
     it(`a certificate sent to the CA for a renewal ${age} that never reached the item: ${age === 'this month' ? 'handed over now' : 'a new order'}`, async () => {
       const { item, certId: original } = await opened();
       const soldBefore = sold();
@@ -289,6 +289,7 @@ describe('prolong: the journal entry of an earlier renewal', () => {
       const pending = Number(entry.certId);
       assert.ok([2, 9].includes(sim.state.certs.get(pending)!.statusId), 'it went to the CA');
       if (age === 'over a month ago') fs.writeFileSync(intentFile(item), JSON.stringify({ ...entry, since: new Date(Date.now() - 40 * 86_400_000).toISOString() }), { mode: 0o600 });
+      if (age === 'this month, then rejected') sim.reject(pending);
       const r = await prolong(item, await rig.addRunningOperation(item, 'prolong'));
       assert.equal(r.code, 0, r.stdout);
       const now = Number((await params(item)).enom_certid);
@@ -302,6 +303,33 @@ describe('prolong: the journal entry of an earlier renewal', () => {
       }
     });
   }
+
+  it("an old entry whose certificate was bought and never configured: this renewal uses it (nothing bought twice)", async () => {
+    const { item } = await opened();
+    const soldBefore = sold();
+    sim.fail('CertConfigureCert', 'bad_csr', { times: 1 });
+    const failed = await prolong(item, await rig.addRunningOperation(item, 'prolong'));
+    disarm();
+    assert.equal(parseErrorXml(failed.stdout)?.type, 'api_error');
+    const entry = JSON.parse(fs.readFileSync(intentFile(item), 'utf8'));
+    assert.equal(sim.state.certs.get(entry.certId)!.statusId, 1);
+    fs.writeFileSync(intentFile(item), JSON.stringify({ ...entry, since: new Date(Date.now() - 40 * 86_400_000).toISOString() }), { mode: 0o600 });
+    const r = await prolong(item, await rig.addRunningOperation(item, 'prolong'));
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(sold() - soldBefore, 1);
+    assert.equal(Number((await params(item)).enom_certid), entry.certId);
+  });
+
+  it('an entry whose certificate ENOM does not know is set aside, not a renewal stuck for ever', async () => {
+    const { item } = await opened();
+    const stray = { op: 'prolong', item, product: 'certificate-rapidssl-rapidssl', prodType: 1, since: new Date(Date.now() - 40 * 86_400_000).toISOString(), certId: 999_999, runningoperation: 1 };
+    fs.writeFileSync(intentFile(item), JSON.stringify(stray), { mode: 0o600 });
+    const soldBefore = sold();
+    const r = await prolong(item, await rig.addRunningOperation(item, 'prolong'));
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(sold() - soldBefore, 1);
+    assert.match(rig.logText(), /does not know its certificate/);
+  });
 
   it('an entry a month old without an operation id is not resumed either', async () => {
     const { item } = await opened();

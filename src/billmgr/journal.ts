@@ -58,18 +58,21 @@ export function readIntent(item: number, op: IntentOp): Intent | undefined {
 }
 
 /** Writes durably: temp file, fsync, rename, fsync the directory. */
-export function writeIntent(intent: Intent): void {
-  const file = fileOf(intent.item, intent.op);
+function writeDurably(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(intent));
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
   fsyncDir(dirname(file));
+}
+
+export function writeIntent(intent: Intent): void {
+  writeDurably(fileOf(intent.item, intent.op), JSON.stringify(intent));
 }
 
 export function retireIntent(item: number, op: IntentOp): void {
@@ -88,9 +91,10 @@ export function listIntents(): Intent[] {
     .filter((i): i is Intent => i !== undefined);
 }
 
-// Markers: what BILLmanager was told once, and must not be told again, per item (and certificate).
-// A file each, written right after the fact (or, for a close, right before it); losing one costs at
-// most one more notice. Neither fsynced nor ever removed: a few bytes per certificate.
+// Markers: what BILLmanager was told once and must not be told again (written right after the
+// fact: losing one costs at most one more notice, so not fsynced), and which certificates' services
+// were closed (written durably before the withdrawal, which must never be undone by a resubmission).
+// A few bytes per certificate, never removed.
 const markerFile = (name: string) => join(stateDir(), name);
 const hasMarker = (name: string) => existsSync(markerFile(name)); // no thrown ENOENT on a hot path
 
@@ -114,4 +118,5 @@ export const markFailureTold = (item: number, certId: number) => setMarker(`fail
 
 /** The service of this certificate was closed: its order, withdrawn at ENOM, is never submitted again. */
 export const wasClosed = (item: number, certId: number) => hasMarker(`closed-${item}-${certId}`);
-export const markClosed = (item: number, certId: number) => setMarker(`closed-${item}-${certId}`, String(certId));
+/** Durable, and throws when it cannot be written: the close must then not go on. */
+export const markClosed = (item: number, certId: number) => writeDurably(markerFile(`closed-${item}-${certId}`), `${certId}\n`);

@@ -53,6 +53,9 @@ export interface ReportTarget {
 const MAX_TRIES = 10;
 const MAX_TRIES_OF: Record<string, number> = { prolong: 1 };
 
+const TRIES_WAIT_MS = 2_000;
+const delay = (ms: number) => new Promise<undefined>((resolve) => void setTimeout(() => resolve(undefined), ms).unref());
+
 /** BILLmanager's count of the operation's runs so far (runningoperation.trycount). */
 export async function tryCount(db: Db, ro: number): Promise<number | undefined> {
   const rows = await db.query<{ trycount: number | string | null }>('SELECT trycount FROM runningoperation WHERE id = ?', [ro]);
@@ -80,7 +83,8 @@ export async function reportToOperation(
     // ten, this one counted; then staff take over. The failures so far are read before this one is
     // reported (runningoperation.edit counts it).
     const limit = MAX_TRIES_OF[t.command] ?? MAX_TRIES;
-    const before = err.retry && limit > 1 ? await tries?.(ro).catch(() => undefined) : 0;
+    // Not long: a database that hangs must not hold the report back (unknown: BILLmanager retries).
+    const before = err.retry && limit > 1 && tries ? await Promise.race([tries(ro).catch(() => undefined), delay(TRIES_WAIT_MS)]) : 0;
     await mgrctl('runningoperation.edit', { elid: ro, errorxml: xml, sok: 'ok' });
     if (err.retry) {
       if (before === undefined || before + 1 < limit) return;

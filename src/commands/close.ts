@@ -1,6 +1,7 @@
 // `close --item ID`: while the order is still at the CA it can be withdrawn (CertModifyOrder); an
 // issued or failed certificate stays as it is. ENOM has no refund call: refunds are ENOM staff's.
 import type { Context } from '../billmgr/context';
+import { ModuleError } from '../billmgr/errors';
 import { markClosed } from '../billmgr/journal';
 import { certGetCertDetail, certModifyOrder } from '../enom';
 import { certIdOf, openItem } from './lib/certificate';
@@ -17,9 +18,13 @@ export async function run(ctx: Context): Promise<void> {
   if (certId) {
     // ENOM unreachable makes close fail (BILLmanager retries): never pretend it was withdrawn.
     const detail = await enom(certGetCertDetail(client, { certId }));
-    // Before the withdrawal: an order ENOM has back at "awaiting configuration" must never be
-    // finished by a sync_item, even if this run dies before BILLmanager closes the service.
-    markClosed(item.id, certId);
+    // Before the withdrawal, on disk: an order ENOM has back at "awaiting configuration" must never
+    // be finished by a sync_item, even if this run dies before BILLmanager closes the service.
+    try {
+      markClosed(item.id, certId);
+    } catch (e) {
+      throw new ModuleError('billmgr', `cannot note the close under var/pmenomssl (${(e as NodeJS.ErrnoException).code ?? 'error'}): nothing was withdrawn`, { object: 'var', value: 'pmenomssl', cause: e });
+    }
     if (CANCELLABLE.has(detail.certStatusId)) {
       await enom(certModifyOrder(client, { certId }));
       ctx.log.info({ certId, was: detail.certStatusId }, 'pending order withdrawn at ENOM');

@@ -6,9 +6,9 @@
 import type { Context } from '../billmgr/context';
 import { readIntent, retireIntent, type Intent } from '../billmgr/journal';
 import type { Item } from '../billmgr/item';
-import { certGetCertDetail, type EnomClient } from '../enom';
-import { certIdOf, openItem, PARAM, purchaseOnce, saveParam, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
-import { enom } from './lib/enom';
+import { certGetCertDetail, EnomError, type EnomClient } from '../enom';
+import { certIdOf, openItem, PARAM, purchaseOnce, saveParam, serviceStatusOf, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
+import { enom, toModuleError } from './lib/enom';
 import { prepareOrder } from './lib/order';
 
 export const description = 'renew the certificate of --item ID: a new ENOM order (exactly once), the old one kept';
@@ -27,25 +27,33 @@ function sameRenewal(prior: Intent, runningoperation: number | undefined): boole
 }
 
 /**
- * An entry of another renewal is set aside only when resuming it would hand over an old certificate
- * as this renewal's: one the item already holds (that renewal finished and its entry was left
- * behind), or one that went to the CA for a renewal over a month ago and never reached the item. An
- * entry without a CertID (a purchase whose answer was lost) is still reconciled, and a certificate
- * bought and never configured, or sent to the CA within the month, is still used: none of these
- * charges twice or hands over anything old.
+ * An entry of another renewal is set aside only when resuming it would hand over an old or dead
+ * certificate as this renewal's: one the item already holds (that renewal finished and its entry was
+ * left behind), one the CA rejected or ENOM refunded, one ENOM does not know, or one that went to the
+ * CA over a month ago and never reached the item. An entry without a CertID (a purchase whose answer
+ * was lost) is still reconciled, and a certificate bought and never configured, or sent to the CA
+ * within the month, is still used: none of these charges twice or hands over anything old.
  */
 async function setAsideEarlierRenewal(ctx: Context, client: EnomClient, item: Item, prior: Intent): Promise<void> {
   const fields = { certId: prior.certId ?? 'none', since: prior.since, runningoperation: prior.runningoperation ?? 'none' };
+  const setAside = (why: string, status?: number) => {
+    ctx.log.warn({ ...fields, status: status ?? 'none' }, `another renewal's journal entry is set aside (${why}); this renewal is a new order`);
+    retireIntent(item.id, 'prolong');
+  };
   if (prior.certId === undefined) return void ctx.log.warn(fields, "another renewal's purchase may have happened: reconciling it with ENOM before buying");
-  if ([certIdOf(item), certIdOf(item, PARAM.prevCertId)].includes(prior.certId)) {
-    ctx.log.info(fields, "a finished renewal's journal entry is set aside; this renewal is a new order");
-    return retireIntent(item.id, 'prolong');
+  if ([certIdOf(item), certIdOf(item, PARAM.prevCertId)].includes(prior.certId)) return setAside('the item holds its certificate: that renewal finished');
+  let status: number;
+  try {
+    status = (await certGetCertDetail(client, { certId: prior.certId })).certStatusId;
+  } catch (e) {
+    // x16397: "SSL certificate not found" (enom.md §2)
+    if (e instanceof EnomError && e.codes.some((c) => /^\d16397$/.test(c))) return setAside('ENOM does not know its certificate');
+    throw toModuleError(e);
   }
-  if (Date.now() - Date.parse(prior.since) < RESUME_WITHIN_MS) return void ctx.log.warn(fields, 'an unfinished renewal of this month: resumed, its certificate handed over');
-  const status = (await enom(certGetCertDetail(client, { certId: prior.certId }))).certStatusId;
-  if (status === 1) return void ctx.log.warn({ ...fields, status }, 'an earlier renewal bought a certificate never configured: this renewal uses it');
-  ctx.log.warn({ ...fields, status }, 'an earlier renewal left a certificate that went to the CA and never reached the item (see it in ENOM); this renewal is a new order');
-  retireIntent(item.id, 'prolong');
+  if (serviceStatusOf(status) === SERVICE_STATUS.failed) return setAside('its certificate was rejected or refunded', status);
+  if (status === 1) return void ctx.log.warn({ ...fields, status }, 'another renewal bought a certificate never configured: this renewal uses it');
+  if (Date.now() - Date.parse(prior.since) < RESUME_WITHIN_MS) return void ctx.log.warn({ ...fields, status }, 'an unfinished renewal of this month: resumed, its certificate handed over');
+  setAside('its certificate went to the CA over a month ago and never reached the item; see it in ENOM', status);
 }
 
 export async function run(ctx: Context): Promise<void> {

@@ -3,8 +3,10 @@
 import type { Context } from '../billmgr/context';
 import { ModuleError, badValue } from '../billmgr/errors';
 import { certChangeApproverEmail, certGetCertDetail, certResendApproverEmail } from '../enom';
+import { parseCsr } from '../csr';
 import { approverEmails } from './approver';
 import { certIdOf, openItem, saveParam } from './lib/certificate';
+import { approversPerDomain, domainsOf } from './lib/order';
 import { enom } from './lib/enom';
 
 export const description = 'resend the approval e-mail of --item ID, or send it to --emails instead';
@@ -27,14 +29,15 @@ export async function run(ctx: Context): Promise<void> {
     await enom(certChangeApproverEmail(client, { certId, approverEmail: email }));
     ctx.log.info({ certId }, 'approver e-mail changed');
   }
-  // BILLmanager keeps what ENOM now has: the certificate's domain's approver first, a multi-domain
-  // certificate's other domains' as they were (lib/order reads the list one per domain, in order,
-  // when it has one per domain, and else takes for each domain the first address on it). Also after
-  // a resend: a run that changed it at ENOM may have died before saving it.
+  // BILLmanager keeps what ENOM now has: the certificate's domain's approver replaced, every other
+  // domain's as lib/order reads it now, one address per domain (so a renewal finds the same ones).
+  // Also after a resend: a run that changed it at ENOM may have died before saving it.
   const list = (v: string | undefined) => (v ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
   const kept = list(item.params.approver_email);
-  const sans = new Set(list(item.params.altname));
-  sans.delete((detail.domainName ?? '').toLowerCase());
-  const approvers = kept.length === 1 + sans.size ? [email, ...kept.slice(1)] : [email, ...kept.filter((e) => e !== email)];
+  let approvers = [email, ...kept.filter((e) => e !== email)]; // the list already lacked a domain's: keep all
+  try {
+    const per = approversPerDomain(domainsOf((await parseCsr(item.csr)).commonName, item.params.altname), kept);
+    if ('approvers' in per) approvers = [email, ...per.approvers.slice(1)];
+  } catch {} // no readable CSR: the list as above
   if (approvers.join(',') !== kept.join(',')) await saveParam(ctx, item.id, 'approver_email', approvers.join(','));
 }

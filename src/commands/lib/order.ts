@@ -96,6 +96,26 @@ function checkFormParams(p: Record<string, string>): void {
 }
 
 /** `example.com` is the domain or a parent of `www.shop.example.com`. */
+/** The certificate's domains as orders list them: the CN's (without `*.`), then the altname SANs'. */
+export function domainsOf(cn: string, altname: string | undefined): string[] {
+  const sans = [...new Set((altname ?? '').split(/[\s,;]+/).map((s) => s.trim().toLowerCase()).filter((s) => s && s !== cn))];
+  return [cn.replace(/^\*\./, ''), ...sans.map((s) => s.replace(/^\*\./, ''))];
+}
+
+/**
+ * Each domain's approver from approver_email: one per domain, in order, when it has one per domain;
+ * otherwise, for each domain, the first address on it or a parent. Or the first domain that has none.
+ */
+export function approversPerDomain(domains: string[], emails: string[]): { approvers: string[] } | { missing: string } {
+  const approvers: string[] = [];
+  for (const [i, d] of domains.entries()) {
+    const e = emails.length === domains.length ? emails[i]! : emails.find((x) => onDomainOrParent(x, d));
+    if (!e || !onDomainOrParent(e, d)) return { missing: d };
+    approvers.push(e);
+  }
+  return { approvers };
+}
+
 function onDomainOrParent(email: string, domain: string): boolean {
   const at = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
   const allowed = new Set(approverEmails(domain).map((a) => a.slice(a.indexOf('@') + 1)));
@@ -135,7 +155,7 @@ export async function prepareOrder(item: Item): Promise<Order> {
   if (dcv !== 'Email' && !product.dcv.includes(dcv === 'DNS' ? 'dns' : 'file')) {
     throw bad('approver_method', method, `${product.name} cannot be validated by ${dcv} through ENOM; use e-mail`);
   }
-  const domains = [domain, ...sans.map((s) => s.replace(/^\*\./, ''))];
+  const domains = domainsOf(cn, p.altname);
   const emails = (p.approver_email ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
   let approverEmail: string | undefined;
   let ucc: UccList | undefined;
@@ -146,12 +166,9 @@ export async function prepareOrder(item: Item): Promise<Order> {
     approverEmail = emails[0];
     if (product.multidomain) {
       // One approver per domain: given in order, or the first one where it fits the domain.
-      const perDomain = domains.map((d, i) => {
-        const e = emails.length === domains.length ? emails[i]! : emails.find((x) => onDomainOrParent(x, d));
-        if (!e || !onDomainOrParent(e, d)) throw bad('approver_email', emails.join(','), `no approver_email on ${d} or a parent domain of it`);
-        return e;
-      });
-      ucc = { domains, emails: perDomain };
+      const per = approversPerDomain(domains, emails);
+      if ('missing' in per) throw bad('approver_email', emails.join(','), `no approver_email on ${per.missing} or a parent domain of it`);
+      ucc = { domains, emails: per.approvers };
     }
   } else if (product.multidomain) {
     ucc = { domains };
