@@ -35,6 +35,20 @@ async function run(command: string, item: number, extra: string[] = []) {
   return { ...r, enom: sim.requests.slice(n).map((q) => q.command), mgr: rig.calls().map((c) => c.func), calls: rig.calls(), requests: sim.requests.slice(n) };
 }
 
+/** Runs a command while BILLmanager's mgrctl fails one function (exits non-zero). */
+async function runFailing(func: string, command: string, item: number, extra: string[] = []) {
+  rig.setMgrctl({ fail: { [func]: 'exit' } });
+  return run(command, item, extra).finally(() => rig.setMgrctl({ fail: {} }));
+}
+
+/** A certificate ordered through open, then issued or rejected by the CA. */
+async function decided(how: 'issue' | 'reject', pricelist: string, cn: string): Promise<number> {
+  const item = await certItem(pricelist, cn, { approver_email: 'admin@example.com' });
+  ok(await run('open', item));
+  sim[how](Number((await params(item)).enom_certid));
+  return item;
+}
+
 async function params(item: number): Promise<Record<string, string>> {
   const [rows] = (await rig.db.query('SELECT intname, value FROM itemparam WHERE item = ?', [item])) as unknown as [{ intname: string; value: string }[]];
   return Object.fromEntries(rows.map((r) => [r.intname, r.value]));
@@ -180,11 +194,8 @@ describe('sync_item', () => {
   });
 
   it('a failed certificate.save: nothing announced, status unchanged; the next sync saves and announces once', async () => {
-    const item = await certItem('certificate-rapidssl-rapidssl', 'save-fails.example.com', { approver_email: 'admin@example.com' });
-    ok(await run('open', item));
-    sim.issue(Number((await params(item)).enom_certid));
-    rig.setMgrctl({ fail: { 'certificate.save': 'exit' } });
-    const failed = await run('sync_item', item).finally(() => rig.setMgrctl({ fail: {} }));
+    const item = await decided('issue', 'certificate-rapidssl-rapidssl', 'save-fails.example.com');
+    const failed = await runFailing('certificate.save', 'sync_item', item);
     assert.notEqual(failed.code, 0);
     assert.match(failed.stdout, /<error type="billmgr"/);
     assert.match(failed.stdout, /certificate\.save/);
@@ -246,11 +257,8 @@ describe('sync_item', () => {
   });
 
   it('a failed certificate.failed is told again by the next sync: BILLmanager hears of the rejection', async () => {
-    const item = await certItem('certificate-comodo-essential', 'reject-fails.example.com', { approver_email: 'admin@example.com' });
-    ok(await run('open', item));
-    sim.reject(Number((await params(item)).enom_certid));
-    rig.setMgrctl({ fail: { 'certificate.failed': 'exit' } });
-    const failed = await run('sync_item', item).finally(() => rig.setMgrctl({ fail: {} }));
+    const item = await decided('reject', 'certificate-comodo-essential', 'reject-fails.example.com');
+    const failed = await runFailing('certificate.failed', 'sync_item', item);
     assert.equal(failed.code, 1);
     assert.notEqual((await params(item)).service_status, '6', 'the status waits for BILLmanager to have heard');
     const retried = await run('sync_item', item);
@@ -259,11 +267,8 @@ describe('sync_item', () => {
   });
 
   it('certificate.failed once per certificate: a status that failed to save is saved without telling BILLmanager again', async () => {
-    const item = await certItem('certificate-comodo-essential', 'reject-status.example.com', { approver_email: 'admin@example.com' });
-    ok(await run('open', item));
-    sim.reject(Number((await params(item)).enom_certid));
-    rig.setMgrctl({ fail: { 'service.setstatus': 'exit' } });
-    const failed = await run('sync_item', item).finally(() => rig.setMgrctl({ fail: {} }));
+    const item = await decided('reject', 'certificate-comodo-essential', 'reject-status.example.com');
+    const failed = await runFailing('service.setstatus', 'sync_item', item);
     assert.equal(failed.code, 1);
     assert.deepEqual(failed.mgr, ['paramlist', 'certificate.failed', 'service.setstatus']);
     const retried = await run('sync_item', item);
@@ -304,8 +309,7 @@ describe('sync_item', () => {
   it("a close whose postclose failed (the service not closed yet in BILLmanager): its withdrawn order is not submitted again", async () => {
     const item = await certItem('certificate-geotrust-quickssl', 'closing.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
-    rig.setMgrctl({ fail: { 'service.postclose': 'exit' } });
-    const closing = await run('close', item).finally(() => rig.setMgrctl({ fail: {} }));
+    const closing = await runFailing('service.postclose', 'close', item);
     assert.equal(closing.code, 1);
     const certId = Number((await params(item)).enom_certid);
     assert.equal(sim.state.certs.get(certId)!.statusId, 1, 'withdrawn at ENOM');
@@ -546,8 +550,7 @@ describe('send_dv_email', () => {
   it('a change ENOM made but BILLmanager never heard of (the save failed) is saved by the retry', async () => {
     const item = await certItem('certificate-rapidssl-rapidssl', 'mail4.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
-    rig.setMgrctl({ fail: { 'service.saveparam': 'exit' } });
-    const failed = await run('send_dv_email', item, ['--emails', 'webmaster@mail4.example.com']).finally(() => rig.setMgrctl({ fail: {} }));
+    const failed = await runFailing('service.saveparam', 'send_dv_email', item, ['--emails', 'webmaster@mail4.example.com']);
     assert.equal(failed.code, 1);
     assert.equal((await params(item)).approver_email, 'admin@example.com');
     const r = await run('send_dv_email', item, ['--emails', 'webmaster@mail4.example.com']);

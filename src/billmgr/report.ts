@@ -1,6 +1,7 @@
 // The one error path: any failure becomes BILLmanager's error XML on stdout, a log line, and, when
 // BILLmanager passed --runningoperation, an update of that operation (and a staff task when retrying
 // cannot help).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ModuleError } from './errors';
 import type { Logger } from './log';
 import { scrub } from './logline';
@@ -54,7 +55,6 @@ const MAX_TRIES = 10;
 const MAX_TRIES_OF: Record<string, number> = { prolong: 1 };
 
 const TRIES_WAIT_MS = 2_000;
-const delay = (ms: number) => new Promise<undefined>((resolve) => void setTimeout(() => resolve(undefined), ms).unref());
 
 /** BILLmanager's count of the operation's runs so far (runningoperation.trycount). */
 export async function tryCount(db: Db, ro: number): Promise<number | undefined> {
@@ -84,7 +84,7 @@ export async function reportToOperation(
     // reported (runningoperation.edit counts it).
     const limit = MAX_TRIES_OF[t.command] ?? MAX_TRIES;
     // Not long: a database that hangs must not hold the report back (unknown: BILLmanager retries).
-    const before = err.retry && limit > 1 && tries ? await Promise.race([tries(ro).catch(() => undefined), delay(TRIES_WAIT_MS)]) : 0;
+    const before = err.retry && limit > 1 && tries ? await Promise.race([tries(ro).catch(() => undefined), sleep(TRIES_WAIT_MS, undefined, { ref: false })]) : 0;
     await mgrctl('runningoperation.edit', { elid: ro, errorxml: xml, sok: 'ok' });
     if (err.retry) {
       if (before === undefined || before + 1 < limit) return;

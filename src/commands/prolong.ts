@@ -6,7 +6,7 @@
 import type { Context } from '../billmgr/context';
 import { readIntent, retireIntent, type Intent } from '../billmgr/journal';
 import type { Item } from '../billmgr/item';
-import { certGetCertDetail, EnomError, type EnomClient } from '../enom';
+import { certGetCertDetail, isCertificateNotFound, type EnomClient } from '../enom';
 import { certIdOf, openItem, PARAM, purchaseOnce, saveParam, serviceStatusOf, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom, toModuleError } from './lib/enom';
 import { prepareOrder } from './lib/order';
@@ -23,8 +23,10 @@ const RESUME_WITHIN_MS = 30 * 86_400_000;
 function sameRenewal(prior: Intent, runningoperation: number | undefined): boolean {
   if (!prior.product) return true; // unreadable entry: the cautious reading, reconcile before buying
   if (prior.runningoperation !== undefined && runningoperation !== undefined) return prior.runningoperation === runningoperation;
-  return Date.now() - Date.parse(prior.since) < RESUME_WITHIN_MS;
+  return recent(prior);
 }
+
+const recent = (prior: Intent) => Date.now() - Date.parse(prior.since) < RESUME_WITHIN_MS;
 
 /**
  * An entry of another renewal is set aside only when resuming it would hand over an old or dead
@@ -46,13 +48,12 @@ async function setAsideEarlierRenewal(ctx: Context, client: EnomClient, item: It
   try {
     status = (await certGetCertDetail(client, { certId: prior.certId })).certStatusId;
   } catch (e) {
-    // x16397: "SSL certificate not found" (enom.md §2)
-    if (e instanceof EnomError && e.codes.some((c) => /^\d16397$/.test(c))) return setAside('ENOM does not know its certificate');
+    if (isCertificateNotFound(e)) return setAside('ENOM does not know its certificate');
     throw toModuleError(e);
   }
   if (serviceStatusOf(status) === SERVICE_STATUS.failed) return setAside('its certificate was rejected or refunded', status);
   if (status === 1) return void ctx.log.warn({ ...fields, status }, 'another renewal bought a certificate never configured: this renewal uses it');
-  if (Date.now() - Date.parse(prior.since) < RESUME_WITHIN_MS) return void ctx.log.warn({ ...fields, status }, 'an unfinished renewal of this month: resumed, its certificate handed over');
+  if (recent(prior)) return void ctx.log.warn({ ...fields, status }, 'an unfinished renewal of this month: resumed, its certificate handed over');
   setAside('its certificate went to the CA over a month ago and never reached the item; see it in ENOM', status);
 }
 

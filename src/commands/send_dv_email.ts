@@ -6,7 +6,7 @@ import { certChangeApproverEmail, certGetCertDetail, certResendApproverEmail } f
 import { parseCsr } from '../csr';
 import { approverEmails } from './approver';
 import { certIdOf, openItem, saveParam } from './lib/certificate';
-import { approversPerDomain, domainsOf } from './lib/order';
+import { approversPerDomain, domainsOf, listOf } from './lib/order';
 import { enom } from './lib/enom';
 
 export const description = 'resend the approval e-mail of --item ID, or send it to --emails instead';
@@ -32,8 +32,7 @@ export async function run(ctx: Context): Promise<void> {
   // BILLmanager keeps what ENOM now has: the certificate's domain's approver replaced, every other
   // domain's as lib/order reads it now, one address per domain (so a renewal finds the same ones).
   // Also after a resend: a run that changed it at ENOM may have died before saving it.
-  const list = (v: string | undefined) => (v ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
-  const kept = list(item.params.approver_email);
+  const kept = listOf(item.params.approver_email);
   let approvers = [email, ...kept.filter((e) => e !== email)]; // the list already lacked a domain's: keep all
   try {
     const per = approversPerDomain(domainsOf((await parseCsr(item.csr)).commonName, item.params.altname), kept);

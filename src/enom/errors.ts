@@ -86,14 +86,18 @@ export class EnomError extends Error {
 
 const IP_RE = /not permitted from this IP address\s*-?\s*(.*)$/i;
 
-/**
- * Turns the errors of an `ErrCount > 0` envelope into the right kind. Codes are ENOM's 6-digit
- * numbers: system digit, two error digits, three parameter digits (enom.md §2).
- */
+// ENOM's 6-digit codes: system digit, two error digits, three parameter digits (enom.md §2).
+const err = (c: string) => c.slice(1, 3);
+const param = (c: string) => c.slice(3);
+
+/** ENOM answered that it has no such SSL certificate (error 16 "not found", parameter 397). */
+export function isCertificateNotFound(e: unknown): boolean {
+  return e instanceof EnomError && e.codes.some((c) => err(c) === '16' && param(c) === '397');
+}
+
+/** Turns the errors of an `ErrCount > 0` envelope into the right kind, by their codes. */
 export function classifyApiError(command: string, messages: string[], codes: string[]): EnomError {
   const text = messages.join('; ');
-  const err = (c: string) => c.slice(1, 3);
-  const param = (c: string) => c.slice(3);
   const codeText = codes.length ? ` (${codes.join(', ')})` : '';
   const base = { command, codes, messages };
 

@@ -1,7 +1,7 @@
 // The ENOM client's public surface.
 export { EnomClient, createEnomClient, isReadOnly, READ_ONLY_COMMANDS } from './client';
 export type { EnomClientOptions, EnomParams, EnomRetry, EnomTimeouts } from './client';
-export { EnomError } from './errors';
+export { EnomError, isCertificateNotFound } from './errors';
 export type { EnomErrorKind, NetworkCause } from './errors';
 export { parseEnvelope, readEnvelope } from './envelope';
 export type { Envelope } from './envelope';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { decode } from '../../src/enom/commands';
 import { decodeBody, parseEnvelope, readEnvelope } from '../../src/enom/envelope';
-import { EnomError, classifyApiError, classifyNetwork } from '../../src/enom/errors';
+import { EnomError, classifyApiError, classifyNetwork, isCertificateNotFound } from '../../src/enom/errors';
 import { makeRedactor, shortenPems, snippet } from '../../src/enom/redact';
 import {
   approverListSchema,
@@ -255,6 +255,8 @@ describe('errors in the envelope', () => {
     assert.equal(csr.kind, 'api');
     assert.deepEqual(csr.messages, ['500 - Unable to parse CSR.', 'Unable to retrieve CSR information']);
     assert.equal(csr.retryable, false);
+    assert.ok(isCertificateNotFound(classifyApiError('CertGetCertDetail', ['Certificate not found in this account'], ['316397'])));
+    assert.ok(!isCertificateNotFound(classifyApiError('CertGetCertDetail', ['not found'], ['316155'])), 'not found, but a login id');
     const maint = classifyApiError('GetBalance', ['System down for maintenance'], ['618000']);
     assert.equal(maint.kind, 'api');
     assert.equal(maint.retryable, true);

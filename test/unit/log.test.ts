@@ -94,22 +94,21 @@ describe('log level from etc/debug.conf', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmenomssl-debugconf-'));
   const file = path.join(dir, 'debug.conf');
   it('defaults to info without a file', () => assert.equal(readLogLevel(path.join(dir, 'none')), 'info'));
-  it('reads the module line', () => {
-    fs.writeFileSync(file, 'billmgr 4\npmenomssl 9\n');
-    assert.equal(readLogLevel(file), 'debug');
-    fs.writeFileSync(file, 'pmenomssl 3\n');
-    assert.equal(readLogLevel(file), 'error');
-    fs.writeFileSync(file, '* 4\n');
-    assert.equal(readLogLevel(file), 'warn');
-  });
-  it('ignores comments after #, on a line of their own or after the level', () => {
-    fs.writeFileSync(file, '# levels for mgr5 modules\nbillmgr 4 # core\npmenomssl 9 # ENOM debugging\n');
-    assert.equal(readLogLevel(file), 'debug');
-    fs.writeFileSync(file, '* 3#errors only\n#pmenomssl 9\n');
-    assert.equal(readLogLevel(file), 'error');
-    fs.writeFileSync(file, 'pmenomssl\t4\t# warnings\r\n');
-    assert.equal(readLogLevel(file), 'warn');
-  });
+  const levels = (cases: [string, string][]) => () => {
+    for (const [text, level] of cases) {
+      fs.writeFileSync(file, text);
+      assert.equal(readLogLevel(file), level, JSON.stringify(text));
+    }
+  };
+  it('reads the module line', levels([['billmgr 4\npmenomssl 9\n', 'debug'], ['pmenomssl 3\n', 'error'], ['* 4\n', 'warn']]));
+  it(
+    'ignores comments after #, on a line of their own or after the level',
+    levels([
+      ['# levels for mgr5 modules\nbillmgr 4 # core\npmenomssl 9 # ENOM debugging\n', 'debug'],
+      ['* 3#errors only\n#pmenomssl 9\n', 'error'],
+      ['pmenomssl\t4\t# warnings\r\n', 'warn'],
+    ]),
+  );
   it('does not log debug lines at info', () => {
     const { log, lines } = memoryLogger('info');
     log.debug('hidden');

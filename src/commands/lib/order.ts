@@ -96,9 +96,12 @@ function checkFormParams(p: Record<string, string>): void {
 }
 
 /** `example.com` is the domain or a parent of `www.shop.example.com`. */
+/** A list param (altname, approver_email): its entries, lower case, split at spaces, commas or semicolons. */
+export const listOf = (v: string | undefined) => (v ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+
 /** The certificate's domains as orders list them: the CN's (without `*.`), then the altname SANs'. */
 export function domainsOf(cn: string, altname: string | undefined): string[] {
-  const sans = [...new Set((altname ?? '').split(/[\s,;]+/).map((s) => s.trim().toLowerCase()).filter((s) => s && s !== cn))];
+  const sans = [...new Set(listOf(altname).filter((s) => s !== cn))];
   return [cn.replace(/^\*\./, ''), ...sans.map((s) => s.replace(/^\*\./, ''))];
 }
 
@@ -140,7 +143,7 @@ export async function prepareOrder(item: Item): Promise<Order> {
   const domain = cn.replace(/^\*\./, '');
   approverEmails(domain); // a CN that is no domain name fails here, naming it
 
-  const sans = [...new Set((p.altname ?? '').split(/[\s,;]+/).map((s) => s.trim().toLowerCase()).filter((s) => s && s !== cn))];
+  const sans = [...new Set(listOf(p.altname).filter((s) => s !== cn))];
   if (sans.length && !product.multidomain) throw bad('altname', sans.join(' '), `${product.name} is a single-domain certificate: it takes no additional domains (${sans.join(', ')})`);
   if (sans.length > product.maxSans) throw bad('altname', String(sans.length), `${product.name} takes at most ${product.maxSans} additional domains, got ${sans.length}`);
   for (const s of sans) approverEmails(s);
@@ -156,7 +159,7 @@ export async function prepareOrder(item: Item): Promise<Order> {
     throw bad('approver_method', method, `${product.name} cannot be validated by ${dcv} through ENOM; use e-mail`);
   }
   const domains = domainsOf(cn, p.altname);
-  const emails = (p.approver_email ?? '').split(/[\s,;]+/).map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const emails = listOf(p.approver_email);
   let approverEmail: string | undefined;
   let ucc: UccList | undefined;
   if (dcv === 'Email') {
