@@ -80,10 +80,16 @@ async function certIdOf(item: number): Promise<number> {
   return Number(row?.value);
 }
 
+/** XML character references: for XML's special characters only (`&#38;`), and for every character (hex). */
+const charRefs = (v: string) => ({
+  ncr: v.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`),
+  hex: [...v].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join(''),
+});
+
 /** ENOM answers that repeat the password back, in the forms a server might use. */
 const echoes = (form: URLSearchParams) => {
   const pw = form.get('pw') ?? '';
-  return { raw: pw, xml: xmlEsc(pw), url: encodeURIComponent(pw), form: new URLSearchParams({ v: pw }).toString().slice(2) };
+  return { raw: pw, xml: xmlEsc(pw), url: encodeURIComponent(pw), form: new URLSearchParams({ v: pw }).toString().slice(2), ...charRefs(pw) };
 };
 const errorEcho = (body: string, form: URLSearchParams) => {
   const e = echoes(form);
@@ -97,6 +103,12 @@ describe('the sweep', () => {
     await step('check_connection (stdin)', CHECK, 0, { stdin: settings() });
     await step('check_connection --module', ['--command', 'check_connection', '--module', String(direct)], 0);
     await step('check_connection wrong password', CHECK, 'invalid_login_or_passwd', { stdin: settings({ password: `${PW}-wrong` }) });
+    // The same password written with XML character references, as an XML writer may: the same login.
+    for (const form of ['ncr', 'hex'] as const) {
+      const written = settings().replace(`<password>${xmlEsc(PW)}</password>`, `<password>${charRefs(PW)[form]}</password>`);
+      assert.ok(written.includes(`<password>${charRefs(PW)[form]}</password>`));
+      await step(`check_connection, password in character references (${form})`, CHECK, 0, { stdin: written });
+    }
     const failures: [Parameters<EnomSim['fail']>[1], string][] = [
       ['bad_login', 'invalid_login_or_passwd'],
       ['ip_denied', 'ip_not_allowed'],
@@ -125,6 +137,14 @@ describe('the sweep', () => {
     proxy.clear();
     proxy.rewrite('GetBalance', (_b, f) => `<!DOCTYPE html><html><body><h1>Server Error</h1><p>uid=${UID}&amp;pw=${echoes(f).xml}</p><p>${echoes(f).raw}</p></body></html>`);
     await step('ENOM HTML page echoes the password', CHECK, 'bad_response', { stdin: settings({ url: proxy.url }) });
+    proxy.clear();
+    proxy.rewrite('GetBalance', (b, f) =>
+      errorEcho(b, f).replace(/<Err1>[^<]*<\/Err1>/, `<Err1>Bad password ${echoes(f).ncr}, that is ${echoes(f).hex}</Err1>`),
+    );
+    await step('ENOM error text echoes the password in character references', CHECK, 'invalid_login_or_passwd', { stdin: settings({ url: proxy.url }) });
+    proxy.clear();
+    proxy.rewrite('GetBalance', (_b, f) => `<html><body><p>pw=${echoes(f).ncr}</p><p>${echoes(f).hex}</p></body></html>`);
+    await step('ENOM HTML page echoes the password in character references', CHECK, 'bad_response', { stdin: settings({ url: proxy.url }) });
     proxy.clear();
     proxy.rewrite('GetBalance', (b, f) => b.replace(/<AvailableBalance>[^<]*<\/AvailableBalance>/, `<AvailableBalance>${echoes(f).xml}</AvailableBalance>`));
     await step('ENOM puts the password in a field', CHECK, 'bad_response', { stdin: settings({ url: proxy.url }) });
@@ -228,6 +248,8 @@ function needles(): Needle[] {
     out.push({ name: `${name} XML-escaped`, text: xmlEsc(s) });
     out.push({ name: `${name} XML-escaped (&apos; / numeric)`, text: s.replace(/&/g, '&#38;').replace(/</g, '&#60;').replace(/>/g, '&#62;').replace(/"/g, '&#34;') });
     out.push({ name: `${name} JSON-escaped`, text: JSON.stringify(s).slice(1, -1) });
+    out.push({ name: `${name} in character references`, text: charRefs(s).hex });
+    out.push({ name: `${name} in character references, XML-escaped`, text: xmlEsc(charRefs(s).hex) });
     out.push({ name: `${name} base64`, text: Buffer.from(s).toString('base64') });
   };
   forms('ENOM password', PW);

@@ -1,6 +1,7 @@
 // What a line of the module's log looks like and may contain: the mgr5 line format, the secrets
 // scrubbed from every line, and the level from etc/debug.conf.
 import { readFileSync } from 'node:fs';
+import { decodeXmlReferences } from '../xml-entities';
 import { MODULE_NAME, paths } from './paths';
 
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -50,6 +51,15 @@ const SECRET_PARAM_RE = /\b(pw|password|passwd|DBPassword)(=|:\s*|">|>)([^&\s<"]
 
 /** Removes private keys, secret-looking parameters and every registered secret from a text. */
 export function scrub(text: string): string {
+  const out = scrubOnce(text);
+  // A copy written with character references (`P&#38;q`, any character of it) shows in the decoded
+  // text: then the decoded text, scrubbed, is what is written.
+  if (!out.includes('&#') || secretValues.size === 0) return out;
+  const decoded = decodeXmlReferences(out);
+  return [...secretValues].some((s) => decoded.includes(s)) ? scrubOnce(decoded) : out;
+}
+
+function scrubOnce(text: string): string {
   let out = text.replace(PRIVATE_KEY_RE, '[private key removed]');
   out = out.replace(SECRET_PARAM_RE, (_m, k: string, sep: string) => `${k}${sep}[redacted]`);
   for (const s of secretValues) {

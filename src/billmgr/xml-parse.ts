@@ -1,5 +1,6 @@
 // XML in from BILLmanager: stdin documents and mgrctl answers, parsed as hostile input.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { badCharReference, xmlEntityDecoder } from '../xml-entities';
 import { ModuleError } from './errors';
 import type { XmlNode } from './xml';
 
@@ -12,7 +13,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder: xmlEntityDecoder,
   // No callback here reads the path of a value: not building it as a string for every value.
   jPath: false,
 });
@@ -38,6 +39,11 @@ export function parseXml(text: string, object: string, maxBytes = 1024 * 1024): 
     const line = text.slice(0, bad.index).split('\n').length;
     const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
     throw new ModuleError('value', `${object}: character ${code} is not allowed in XML (line ${line})`, { object, value: `${code} at line ${line}` });
+  }
+  const ref = badCharReference(text);
+  if (ref) {
+    const line = text.slice(0, text.indexOf(ref)).split('\n').length;
+    throw new ModuleError('value', `${object}: a character reference to a character XML does not allow (line ${line})`, { object, value: `character reference at line ${line}` });
   }
   const valid = XMLValidator.validate(text);
   if (valid !== true) {

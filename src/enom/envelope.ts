@@ -4,6 +4,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { EnomError, classifyApiError } from './errors';
 import { type Redactor, snippet } from './redact';
+import { xmlEntityDecoder } from '../xml-entities';
 
 export type XmlNode = { [key: string]: XmlValue | undefined };
 export type XmlValue = string | XmlNode | XmlValue[];
@@ -34,7 +35,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder: xmlEntityDecoder,
   // No callback here reads the path of a value: not building it as a string for every value.
   jPath: false,
   transformTagName: (n) => n.toLowerCase(),

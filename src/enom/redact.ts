@@ -1,6 +1,8 @@
 // What the ENOM client may show of a request or response: no password in any encoding, no private
 // key, and certificates / CSRs cut down so a debug log stays readable.
 
+import { decodeXmlReferences } from '../xml-entities';
+
 export type Redactor = (text: string) => string;
 
 /** Every form a secret can take in what we send or receive (raw, form-encoded, XML, JSON). */
@@ -19,10 +21,18 @@ export function secretForms(secret: string): string[] {
 
 export function makeRedactor(secrets: string[]): Redactor {
   const forms = secrets.flatMap(secretForms);
-  return (text) => {
+  const replace = (text: string) => {
     let out = text;
     for (const f of forms) if (out.includes(f)) out = out.split(f).join('[redacted]');
     return out;
+  };
+  return (text) => {
+    const out = replace(text);
+    // A copy written with character references (`P&#38;q`, any character of it) shows in the
+    // decoded text: then the decoded text, redacted, is what may be shown.
+    if (!out.includes('&#')) return out;
+    const decoded = decodeXmlReferences(out);
+    return forms.some((f) => decoded.includes(f)) ? replace(decoded) : out;
   };
 }
 
