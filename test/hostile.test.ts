@@ -335,6 +335,32 @@ const cases: Case[] = [
     },
     expect: { type: 'billmgr', object: 'item' },
   },
+  // A mangled enom_certid is refused, never read as "not ordered" (open would buy again, close would
+  // withdraw nothing) nor coerced to another number (7e5 is not certificate 700000).
+  ...(
+    [
+      ['open', '700001 (old)'],
+      ['close', '7e5'],
+      ['close', '700001 (old)'],
+      ['sync_item', '0x10'],
+      ['reopen', '-5'],
+    ] as const
+  ).map(
+    ([command, value]): Case => {
+      let requests = 0;
+      return {
+        kind: 'database',
+        name: `${command}: enom_certid ${JSON.stringify(value)}`,
+        prepare: async () => {
+          const item = await certItem({ params: { enom_certid: value } });
+          requests = sim.requests.length;
+          return { args: ['--command', command, '--item', String(item)], item };
+        },
+        expect: { type: 'value', object: 'enom_certid' },
+        check: () => assert.equal(sim.requests.length, requests, 'no request reached ENOM'),
+      };
+    },
+  ),
   { kind: 'database', name: 'open: no CSR', prepare: async () => ({ args: openArgs(await certItem({ csr: null })) }), expect: { type: 'missing', object: 'csr' } },
   { kind: 'database', name: 'open: garbage CSR', prepare: async () => ({ args: openArgs(await certItem({ csr: '-----BEGIN CERTIFICATE REQUEST-----\n$$$ not base64 $$$\n-----END CERTIFICATE REQUEST-----' })) }), expect: { type: 'value', object: 'csr' } },
   {

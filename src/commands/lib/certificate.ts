@@ -81,9 +81,18 @@ export async function openItem(ctx: Context): Promise<ItemSession> {
   return { item, client: enomClient(ctx, connectionOf(module)) };
 }
 
+/**
+ * The ENOM CertID an item param holds; undefined when it holds none. Anything else there is refused,
+ * not read as "never ordered" (open would buy again, close would withdraw nothing) nor coerced
+ * (`7e5` is not certificate 700000).
+ */
 export const certIdOf = (item: Item, name: string = PARAM.certId): number | undefined => {
-  const v = Number(item.params[name]);
-  return Number.isInteger(v) && v > 0 ? v : undefined;
+  const raw = item.params[name]?.trim();
+  if (!raw) return undefined;
+  if (!/^[1-9][0-9]{0,9}$/.test(raw)) {
+    throw new ModuleError('value', `item ${item.id}: its ${name} param is not an ENOM certificate id; correct or clear it`, { object: name, value: 'not a certificate id' });
+  }
+  return Number(raw);
 };
 
 /** ENOM certificate ids some BILLmanager item or some open intent already owns. */
@@ -92,7 +101,8 @@ async function claimedCertIds(ctx: Context): Promise<Set<number>> {
     'SELECT value FROM itemparam WHERE intname IN (?, ?, ?)',
     [PARAM.certId, PARAM.prevCertId, 'enom_renewal_certid'],
   );
-  const ids = new Set(rows.map((r) => Number(r.value)).filter((n) => Number.isInteger(n) && n > 0));
+  // Every number in the value: a param someone mangled ("700001 (old)") still claims its certificate.
+  const ids = new Set(rows.flatMap((r) => (r.value ?? '').match(/[0-9]{1,10}/g) ?? []).map(Number).filter((n) => n > 0));
   for (const i of listIntents()) if (i.certId) ids.add(i.certId);
   return ids;
 }
