@@ -12,8 +12,11 @@ const LOG_LINE = /^[A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} \[\d+\] pmenomssl (DE
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['template', 'feature', 'param'].includes(n) });
 
 let rig: Rig;
+/** The processing module of the service commands' items (never asked: they change nothing at ENOM). */
+let enomModule: number;
 before(async () => {
   rig = await createRig();
+  enomModule = await rig.addModule({ url: 'http://127.0.0.1:9/interface.asp', username: 'u', password: 'never-used' });
 });
 after(async () => rig?.close());
 
@@ -109,7 +112,7 @@ describe('bad command lines get an error XML and a non-zero exit', () => {
 
 describe('the log', () => {
   it('has one mgr5-format line per event, each with its command and ids', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl' });
+    const item = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl', module: enomModule });
     await rig.run(['--command', 'suspend', '--item', String(item)]);
     const lines = rig.logText().trim().split('\n');
     assert.ok(lines.length >= 3);
@@ -144,7 +147,7 @@ describe('the log', () => {
 
 describe('service commands and BILLmanager', () => {
   it('suspend/resume/setparam load the item once and post to BILLmanager', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     for (const cmd of ['suspend', 'resume', 'setparam']) {
       rig.clearCalls();
       const r = await rig.run(['--command', cmd, '--item', String(item)]);
@@ -159,7 +162,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('does nothing and succeeds while etc/billmgr.DoNothing exists', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     fs.writeFileSync(path.join(rig.root, 'etc', 'billmgr.DoNothing'), '');
     try {
       rig.clearCalls();
@@ -173,7 +176,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('a retryable failure reaches the running operation, without asking for a human', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     const ro = await rig.addRunningOperation(item, 'suspend');
     rig.setMgrctl({ fail: { 'service.postsuspend': 'exit' } });
     try {
@@ -191,7 +194,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('a retryable failure on the last of its ten tries makes the operation manual and opens a staff task', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     const ro = await rig.addRunningOperation(item, 'suspend');
     rig.setMgrctl({ fail: { 'service.postsuspend': 'exit' } });
     try {
@@ -230,7 +233,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('a BILLmanager that answers mgrctl with an error XML is an error too', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     rig.setMgrctl({ fail: { 'service.postresume': 'error' } });
     try {
       const r = await rig.run(['--command', 'resume', '--item', String(item)]);
@@ -242,7 +245,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('a database that refuses the credentials is named with its error code, and the password shown nowhere', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     rig.setMgrctl({ paramlist: { DBPassword: 'Wr0ng-Db-Pa55' } });
     try {
       const r = await rig.run(['--command', 'suspend', '--item', String(item)]);
@@ -255,7 +258,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('a paramlist answer that is not XML is named by its fault and line, and no part of the database password is logged', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     // `&` and a space: where the log's DBPassword pattern stops
     const parts = ['Xq7Head', 'Mid8', 'Tail9Zz'];
     rig.setMgrctl({ fail: { paramlist: 'garbage' }, paramlist: { DBPassword: `${parts[0]}&${parts[1]} ${parts[2]}` } });
@@ -272,7 +275,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('a database that is not there is named with what connecting to it said: no socket file, a port nobody listens on', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     // A port that was free a moment ago.
     const net = await import('node:net');
     const port = await new Promise<number>((resolve) => {
@@ -301,7 +304,7 @@ describe('service commands and BILLmanager', () => {
   });
 
   it('an unreachable database is a clear error, not a hang', async () => {
-    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
+    const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     rig.setMgrctl({ fail: { paramlist: 'exit' } });
     try {
       const r = await rig.run(['--command', 'suspend', '--item', String(item)], { timeoutMs: 20_000 });

@@ -435,6 +435,40 @@ const cases: Case[] = [
     prepare: async () => ({ args: openArgs(await certItem({ module: await rig.addModule({ url: sim.url, username: UID, password: PW, module: 'pmgogetssl' }) })) }),
     expect: { type: 'value', object: 'module' },
   },
+  // The commands that change nothing at ENOM still answer only for this module's certificates:
+  // BILLmanager must not hear "suspended" from us about another module's service.
+  ...(
+    [
+      ['suspend', "another module's item", async () => certItem({ module: await rig.addModule({ url: sim.url, username: UID, password: PW, module: 'pmgogetssl' }) }), { type: 'value', object: 'module' }],
+      ['resume', 'an item without processing module', () => certItem({ module: null }), { type: 'missing', object: 'processingmodule' }],
+      [
+        'setparam',
+        'an item that is no certificate',
+        async () => {
+          await rig.db.query("INSERT IGNORE INTO itemtype (intname) VALUES ('vds')");
+          const [pl] = (await rig.db.query("INSERT INTO pricelist (intname, name, itemtype) VALUES ('vds-1', 'VDS', (SELECT id FROM itemtype WHERE intname = 'vds'))")) as unknown as [{ insertId: number }];
+          const [it] = (await rig.db.query('INSERT INTO item (pricelist, period, status, processingmodule) VALUES (?, 12, 2, ?)', [pl.insertId, direct])) as unknown as [{ insertId: number }];
+          return it.insertId;
+        },
+        { type: 'value', object: 'itemtype' },
+      ],
+    ] as const
+  ).map(
+    ([command, what, make, expect]): Case => {
+      let calls = 0;
+      return {
+        kind: 'database',
+        name: `${command}: ${what}`,
+        prepare: async () => {
+          const item = await make();
+          calls = rig.calls().length;
+          return { args: ['--command', command, '--item', String(item)], item };
+        },
+        expect,
+        check: () => assert.deepEqual(rig.calls().slice(calls).map((c) => c.func).filter((f) => f.startsWith('service.')), [], 'no service.post* call'),
+      };
+    },
+  ),
   { kind: 'database', name: 'open: item without processing module', prepare: async () => ({ args: openArgs(await certItem({ module: null })) }), expect: { type: 'missing', object: 'processingmodule' } },
   { kind: 'database', name: 'open: processing module that does not exist', prepare: async () => ({ args: openArgs(await certItem({ module: 1_999_999 })) }), expect: { type: 'value', object: 'module' } },
   {

@@ -127,11 +127,12 @@ export interface ItemAndModule {
  * The item (its tariff, params and certificate) and, with `module`, its processing module (or the
  * fallback id when the item names none) with that module's params: two statements, sent together.
  */
-async function readItem(ctx: Context, itemId: number, module?: { fallback?: number }): Promise<ItemAndModule> {
+async function readItem(ctx: Context, itemId: number, module?: { fallback?: number; params?: false }): Promise<ItemAndModule> {
   const db = await ctx.db();
   // The item's processing module, else the fallback.
   const moduleIdSql = 'COALESCE((SELECT processingmodule FROM item WHERE id = ?), ?)';
   const fallback = module?.fallback ?? null;
+  const withParams = module !== undefined && module.params !== false;
   const [rows, params] = await Promise.all([
     // certificate.item is unique, processingmodule.id the key: at most one row.
     db.query(
@@ -146,9 +147,9 @@ async function readItem(ctx: Context, itemId: number, module?: { fallback?: numb
       paramsQuery([
         ['itemparam', 'item', '?'],
         ['itemcryptedparam', 'item', '?'],
-        ...(module ? ([['processingparam', 'processingmodule', moduleIdSql], ['processingcryptedparam', 'processingmodule', moduleIdSql]] as [string, string, string][]) : []),
+        ...(withParams ? ([['processingparam', 'processingmodule', moduleIdSql], ['processingcryptedparam', 'processingmodule', moduleIdSql]] as [string, string, string][]) : []),
       ]),
-      module ? [itemId, itemId, itemId, fallback, itemId, fallback] : [itemId, itemId],
+      withParams ? [itemId, itemId, itemId, fallback, itemId, fallback] : [itemId, itemId],
     ),
   ]);
   if (rows.length === 0) throw new ModuleError('value', `item ${itemId} not found in BILLmanager's database`, { object: 'item', value: String(itemId) });
@@ -172,7 +173,7 @@ async function readItem(ctx: Context, itemId: number, module?: { fallback?: numb
   if (!module || id === undefined) return { item };
   if (raw.m_id === null || raw.m_id === undefined) throw moduleNotFound(id);
   const m = moduleOf({ id: raw.m_id, name: raw.m_name, module: raw.m_module, active: raw.m_active }, id);
-  return { item, module: { ...m, params: await paramsOf(ctx, params, 'processingparam', 'processingcryptedparam') } };
+  return { item, module: { ...m, params: withParams ? await paramsOf(ctx, params, 'processingparam', 'processingcryptedparam') : {} } };
 }
 
 export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
@@ -182,6 +183,11 @@ export async function loadItem(ctx: Context, itemId: number): Promise<Item> {
 /** The item and its processing module (`fallback` when the item names none), read together. */
 export function loadItemAndModule(ctx: Context, itemId: number, fallback?: number): Promise<ItemAndModule> {
   return readItem(ctx, itemId, { fallback });
+}
+
+/** The item and which processing module it is (`fallback` when the item names none), without that module's settings. */
+export function loadItemWithModuleId(ctx: Context, itemId: number, fallback?: number): Promise<ItemAndModule> {
+  return readItem(ctx, itemId, { fallback, params: false });
 }
 
 export async function loadProcessingModule(ctx: Context, moduleId: number): Promise<ProcessingModule> {
