@@ -421,6 +421,50 @@ describe('reopen (reissue)', () => {
     assert.equal((await params(item)).service_status, '5');
   });
 
+  it('a retry after BILLmanager missed the answer does not ask ENOM again; after the hand-over, the same CSR is a new reissue', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue-retry.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    sim.issue(certId);
+    ok(await run('sync_item', item));
+    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [makeCsr('reissue-retry.example.com').csr, item]);
+    const earlier = sim.requestsFor('CertReissueCert').length;
+    const reissues = () => sim.requestsFor('CertReissueCert').length - earlier;
+
+    const failed = await runFailing('service.postreopen', 'reopen', item);
+    assert.equal(failed.code, 1, failed.stdout);
+    assert.equal(reissues(), 1);
+    const retry = await run('reopen', item);
+    ok(retry);
+    assert.deepEqual(retry.enom, [], 'the reissue under way is not requested again');
+    // (status 3 was saved by the first run; only what BILLmanager missed is sent)
+    assert.deepEqual(retry.mgr, ['paramlist', 'service.postreopen']);
+    assert.equal((await params(item)).service_status, '3');
+
+    // the reissued certificate handed over, the customer asks again with the very same CSR
+    sim.issue(certId);
+    ok(await run('sync_item', item));
+    const again = await run('reopen', item);
+    ok(again);
+    assert.deepEqual(again.enom, ['CertReissueCert']);
+    assert.equal(reissues(), 2);
+  });
+
+  it('a changed CSR is sent even while an earlier reissue is noted', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue-csr.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    sim.issue(certId);
+    ok(await run('sync_item', item));
+    assert.equal((await runFailing('service.postreopen', 'reopen', item)).code, 1);
+    const { csr } = makeCsr('reissue-csr.example.com');
+    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [csr, item]);
+    const r = await run('reopen', item);
+    // ENOM decides about a second reissue under way; we do not hide the new CSR from it
+    assert.deepEqual(r.enom, ['CertReissueCert']);
+    assert.equal(r.requests[0]!.params.CSR, csr);
+  });
+
   it('Comodo: a clear not_supported error, a manual operation and a staff task — never a silent success', async () => {
     const item = await certItem('certificate-comodo-essential', 'noreissue.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));

@@ -2,7 +2,7 @@
 // ENOM's CertID joins it the moment it arrives. A run that finds an intent without a CertID knows a
 // purchase may have happened and reconciles with ENOM instead of buying again. One small file per
 // (item, operation); it is removed once BILLmanager holds the outcome, so the journal stays small.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { paths } from './paths';
 
@@ -115,6 +115,30 @@ export const markAnnounced = (item: number, certId: number) => setMarker(`announ
 /** certificate.failed, once per certificate: BILLmanager may refund on it. */
 export const failureTold = (item: number, certId: number) => hasMarker(`failed-${item}-${certId}`);
 export const markFailureTold = (item: number, certId: number) => setMarker(`failed-${item}-${certId}`, String(certId));
+
+/**
+ * A reissue ENOM accepted for this item, not yet handed over: which certificate, which CSR (its
+ * SHA-256). A retry of the same reopen (its post to BILLmanager failed) must not ask ENOM again.
+ */
+export function reissueRequested(item: number): { certId: number; csr: string } | undefined {
+  if (!hasMarker(`reissued-${item}`)) return undefined;
+  try {
+    const m = /^([1-9][0-9]{0,9}) ([0-9a-f]{64})\n?$/.exec(readFileSync(markerFile(`reissued-${item}`), 'utf8'));
+    return m ? { certId: Number(m[1]), csr: m[2]! } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+export const markReissueRequested = (item: number, certId: number, csr: string) => setMarker(`reissued-${item}`, `${certId} ${csr}`);
+/** The reissued certificate reached BILLmanager: a later reopen, even with the same CSR, is a new reissue. */
+export function clearReissueRequested(item: number): boolean {
+  try {
+    unlinkSync(markerFile(`reissued-${item}`));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  return true;
+}
 
 /** The service of this certificate was closed: its order, withdrawn at ENOM, is never submitted again. */
 export const wasClosed = (item: number, certId: number) => hasMarker(`closed-${item}-${certId}`);

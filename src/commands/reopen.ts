@@ -1,7 +1,9 @@
 // `reopen --item ID`: reissue with the item's current CSR. ENOM's API reissues GeoTrust, RapidSSL and
 // Symantec certificates; for Comodo it cannot, and we say so rather than pretend.
+import { createHash } from 'node:crypto';
 import type { Context } from '../billmgr/context';
 import { ModuleError } from '../billmgr/errors';
+import { markReissueRequested, reissueRequested } from '../billmgr/journal';
 import { certReissueCert } from '../enom';
 import { certIdOf, openItem, SERVICE_STATUS, setServiceStatus } from './lib/certificate';
 import { enom } from './lib/enom';
@@ -20,8 +22,17 @@ export async function run(ctx: Context): Promise<void> {
   }
   const certId = certIdOf(item);
   if (!certId) throw new ModuleError('missing', `item ${item.id} has no ENOM certificate to reissue (never ordered)`, { object: 'enom_certid' });
-  const res = await enom(certReissueCert(client, { certId, csr: order.csr }));
-  ctx.log.info({ certId, message: res.message ?? '' }, 'reissue requested at ENOM');
+  // A retry of this same reopen (BILLmanager did not hear it was done) asks ENOM nothing: a second
+  // CertReissueCert would be refused while the first is under way, and staff would get a task.
+  const csr = createHash('sha256').update(order.csr).digest('hex');
+  const asked = reissueRequested(item.id);
+  if (asked?.certId === certId && asked.csr === csr) {
+    ctx.log.info({ certId }, 'this reissue was requested at ENOM already and is not handed over yet: not asked again');
+  } else {
+    const res = await enom(certReissueCert(client, { certId, csr: order.csr }));
+    ctx.log.info({ certId, message: res.message ?? '' }, 'reissue requested at ENOM');
+    if (!markReissueRequested(item.id, certId, csr)) ctx.log.warn('could not note the reissue under var/: a retry would ask ENOM again');
+  }
   await setServiceStatus(ctx, item, SERVICE_STATUS.requested);
   await ctx.mgrctl('service.postreopen', { elid: item.id, sok: 'ok' });
 }

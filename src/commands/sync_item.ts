@@ -1,7 +1,7 @@
 // `sync_item --item ID`: BILLmanager polls each pending certificate. We read ENOM's status, tell
 // BILLmanager only what changed, and on issue hand over the certificate with its CA chain.
 import type { Context } from '../billmgr/context';
-import { failureTold, markAnnounced, markFailureTold, wasAnnounced, wasClosed } from '../billmgr/journal';
+import { clearReissueRequested, failureTold, markAnnounced, markFailureTold, wasAnnounced, wasClosed } from '../billmgr/journal';
 import { certGetCertDetail, isoDate, type CertDetail } from '../enom';
 import { certIdOf, openItem, PARAM, saveDcvTokens, serviceStatusOf, SERVICE_STATUS, setServiceStatus, submitOrder } from './lib/certificate';
 import { enom } from './lib/enom';
@@ -52,6 +52,7 @@ export async function run(ctx: Context): Promise<void> {
     const crt = fullChain(detail);
     if (before !== String(SERVICE_STATUS.issued) || (item.crt ?? '').trim() !== crt.trim()) {
       await ctx.mgrctl('certificate.save', { elid: item.id, crt, sok: 'ok' });
+      if (!clearReissueRequested(item.id)) ctx.log.warn('could not remove the reissue note under var/: a reopen with this same CSR would not reach ENOM');
       if (detail.expirationDate) await ctx.mgrctl('service.setexpiredate', { elid: item.id, expiredate: isoDate(detail.expirationDate), sok: 'ok' });
       // certificate.open tells the customer, the first time only (billmanager.md §2): a reissued or
       // renewed certificate is saved, not announced again.
