@@ -41,11 +41,16 @@ describe('processing module settings', () => {
   });
 
   it('lists the active pmenomssl modules only', async () => {
+    const on = await rig.addModule({ url: 'https://x', username: 'u', password: 'p' });
     const off = await rig.addModule({ url: 'https://x', username: 'u', password: 'p', active: false });
     const other = await rig.addModule({ url: 'https://x', username: 'u', password: 'p', module: 'pmgogetssl' });
+    // MariaDB's default collation finds these equal to 'pmenomssl'; they are not this module
+    const upper = await rig.addModule({ url: 'https://x', username: 'u', password: 'p', module: 'PMENOMSSL' });
+    const padded = await rig.addModule({ url: 'https://x', username: 'u', password: 'p', module: 'pmenomssl ' });
     const ids = await listProcessingModules(context());
     assert.ok(!ids.includes(off) && !ids.includes(other));
-    assert.ok(ids.length >= 1);
+    assert.ok(!ids.includes(upper) && !ids.includes(padded), 'a module column that only collates like pmenomssl');
+    assert.ok(ids.includes(on));
   });
 
   it('refuses a module of another kind, a missing module and an undecryptable password', async () => {

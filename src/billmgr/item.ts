@@ -203,9 +203,10 @@ export async function loadProcessingModule(ctx: Context, moduleId: number): Prom
 /** Ids of every processing module that runs this module (for getbalance without --module). */
 export async function listProcessingModules(ctx: Context, activeOnly = true): Promise<number[]> {
   const db = await ctx.db();
-  const rows = await db.query<{ id: unknown }>(
-    `SELECT id FROM processingmodule WHERE module = ?${activeOnly ? " AND active = 'on'" : ''} ORDER BY id`,
+  const rows = await db.query<{ id: unknown; module: unknown }>(
+    `SELECT id, module FROM processingmodule WHERE module = ?${activeOnly ? " AND active = 'on'" : ''} ORDER BY id`,
     [MODULE_NAME],
   );
-  return rows.map((r) => parseRow(z.object({ id }), r, 'processingmodule').id);
+  // The column's collation also finds 'PMENOMSSL' and 'pmenomssl ' equal; those are not us.
+  return rows.filter((r) => r.module === MODULE_NAME).map((r) => parseRow(z.object({ id }), r, 'processingmodule').id);
 }

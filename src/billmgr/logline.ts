@@ -74,7 +74,8 @@ export function formatTime(d: Date): string {
 }
 
 function formatValue(v: unknown): string {
-  if (typeof v === 'string') return /^[^\s"=]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
+  // Quoted when it could pass for more than one value, or end the [command item=…] context.
+  if (typeof v === 'string') return /^[^\s"=[\]]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
   if (v instanceof Object) {
     try {
       return JSON.stringify(v);
@@ -96,7 +97,7 @@ export interface LogRecord {
 /** One log call → one mgr5 log line. */
 export function formatRecord(rec: LogRecord, now = new Date()): string {
   const all: Record<string, unknown> = { ...rec.bindings, ...rec.fields };
-  const ctx = CONTEXT_KEYS.filter((k) => all[k] !== undefined).map((k) => (k === 'command' ? String(all[k]) : `${k}=${formatValue(censor(all[k]))}`));
+  const ctx = CONTEXT_KEYS.filter((k) => all[k] !== undefined).map((k) => (k === 'command' ? formatValue(censor(all[k])) : `${k}=${formatValue(censor(all[k]))}`));
   const extras: string[] = [];
   for (const [k, raw] of Object.entries(all)) {
     if (CONTEXT_KEYS.includes(k) || raw === undefined) continue;

@@ -35,7 +35,8 @@ export function parseAmount(s: string): number | undefined {
   }
   if (!/^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$/.test(t)) return undefined;
   const n = Number(t.replace(/,/g, ''));
-  if (!Number.isFinite(n)) return undefined;
+  // Beyond a trillion dollars is no account's money: garbage, which toFixed would write as 1e+24.
+  if (!Number.isFinite(n) || n >= 1e12) return undefined;
   return neg ? -n : n;
 }
 

@@ -402,7 +402,8 @@ describe('value coercers', () => {
       ['.5', 0.5],
     ];
     for (const [s, n] of ok) assert.equal(parseAmount(s), n, s);
-    for (const s of ['', 'abc', '1,23.00', '12,34', '1.2.3', '$', '--5', '1e5', 'NaN']) assert.equal(parseAmount(s), undefined, s);
+    for (const s of ['', 'abc', '1,23.00', '12,34', '1.2.3', '$', '--5', '1e5', 'NaN', '1000000000000', '-1,000,000,000,000.00', '9'.repeat(25)]) assert.equal(parseAmount(s), undefined, s);
+    assert.equal(parseAmount('999,999,999,999.99'), 999999999999.99);
     assert.equal(parseInteger('4,059'), 4059);
     assert.equal(parseInteger('12.5'), undefined);
     assert.equal(parseInteger('$12'), undefined);

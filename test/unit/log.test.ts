@@ -33,6 +33,14 @@ describe('log line format', () => {
     assert.match(out, / ERR first\\nNov 27/);
   });
 
+  it('an argv command cannot forge the context of a line', () => {
+    for (const command of ['x item=42] certificate issued [sync_item', 'x]', 'a=b']) {
+      const out = formatRecord({ level: 'error', bindings: { command }, msg: 'unknown command' });
+      assert.ok(out.includes(`[${JSON.stringify(command)}] unknown command`), out);
+    }
+    assert.match(formatRecord({ level: 'info', bindings: { command: 'sync_item', item: 7 }, msg: 'm' }), / INFO \[sync_item item=7\] m\n$/);
+  });
+
   it('quotes values with spaces', () => {
     assert.match(formatRecord({ level: 'info', bindings: {}, fields: { why: 'two words' }, msg: 'm' }), /why="two words"/);
   });
