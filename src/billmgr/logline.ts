@@ -131,8 +131,10 @@ export function readLogLevel(file = paths.debugConf()): Level {
   }
   let any: number | undefined;
   for (const line of text.split(/\r?\n/)) {
-    // `pmenomssl 9 # ENOM debugging`: what follows # is a comment, not part of the level
-    const m = /^\s*(\S+)\s+(\d+)\s*$/.exec(line.replace(/#.*/, ''));
+    // `pmenomssl 9 # ENOM debugging`: what follows # is a comment, not part of the level. ISPsystem's
+    // own form is `<log>[.<part>] <level> [conditions]` (`pmenomssl.* 9`, `*.* 9`): a module run from
+    // the command line has no request for a condition to select, so the level applies to the run.
+    const m = /^\s*([^\s.]+)(?:\.\S*)?\s+(\d+)(?:\s.*)?$/.exec(line.replace(/#.*/, ''));
     if (!m) continue;
     if (m[1] === MODULE_NAME) return mgrLevelToLevel(Number(m[2]));
     if (m[1] === '*') any = Number(m[2]);

@@ -117,6 +117,17 @@ describe('log level from etc/debug.conf', () => {
       ['pmenomssl\t4\t# warnings\r\n', 'warn'],
     ]),
   );
+  it(
+    "reads ISPsystem's form: log.part and conditions after the level",
+    levels([
+      ['pmenomssl.* 9\n', 'debug'],
+      ['pmenomssl.enom 4\n', 'warn'],
+      ['*.* 9\n', 'debug'],
+      ['billmgr.* 9\npmenomssl 9 ip=192.0.2.1\n', 'debug'],
+      ['pmenomsslx 9\npmenomssl2.* 9\n', 'info'],
+      ['pmenomssl 9x\n', 'info'],
+    ]),
+  );
   it('does not log debug lines at info', () => {
     const { log, lines } = memoryLogger('info');
     log.debug('hidden');
