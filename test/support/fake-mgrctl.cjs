@@ -55,23 +55,53 @@ if (failure === 'error') {
   process.stdout.write(`<?xml version="1.0" encoding="UTF-8"?>\n<doc><error type="access" object="${xmlEscape(func)}"><msg>told to fail</msg></error></doc>\n`);
   process.exit(0);
 }
+// What BILLmanager's mgrctl knows of what a processing module calls (billmanager.md §4-6): a call
+// to anything else, a write without sok=ok (mgrctl would only show the form), an answer asked for
+// without -o xml (the module reads XML), or an elid naming no such row fails, as the real one would.
+const READS = new Set(['paramlist', 'task.gettype']);
+const ITEM_FUNCS = new Set([
+  'service.postopen', 'service.postclose', 'service.postsuspend', 'service.postresume', 'service.postprolong', 'service.postsetparam', 'service.postreopen',
+  'service.setstatus', 'service.setexpiredate', 'service.saveparam', 'certificate.save', 'certificate.open', 'certificate.failed',
+]);
+const OTHER_WRITES = new Set(['processing.savebalance', 'runningoperation.edit', 'runningoperation.setmanual', 'task.edit']);
+
+async function check(conn) {
+  if (flags['-o'] !== 'xml') throw new Error(`${func}: expected -o xml, got ${flags['-o']}`);
+  if (!READS.has(func) && !ITEM_FUNCS.has(func) && !OTHER_WRITES.has(func)) throw new Error(`unknown function ${func}`);
+  if (!READS.has(func) && params.sok !== 'ok') throw new Error(`${func} without sok=ok`);
+  const exists = async (table, id) => {
+    const [rows] = await (await conn()).query(`SELECT id FROM ${table} WHERE id = ?`, [id]);
+    if (rows.length === 0) throw new Error(`${func}: no ${table} ${id}`);
+  };
+  if (ITEM_FUNCS.has(func)) await exists('item', params.elid);
+  if (func.startsWith('runningoperation.')) await exists('runningoperation', params.elid);
+  if (func === 'task.edit') {
+    await exists('item', params.item);
+    await exists('runningoperation', params.runningoperation);
+  }
+  if (func === 'processing.savebalance') await exists('processingmodule', params.processingmodule);
+}
+
 async function main() {
   if (flags['-m'] !== 'billmgr') throw new Error(`expected -m billmgr, got ${flags['-m']}`);
+  let connection;
+  const conn = () => (connection ??= require('mysql2/promise').createConnection({ socketPath: config.db.socket, user: config.db.user, password: config.db.password, database: config.db.database }));
+  try {
+    await check(conn);
+    await answer(conn);
+  } finally {
+    if (connection) await (await connection).end();
+  }
+}
+
+async function answer(conn) {
   if (func === 'paramlist') {
     const elems = Object.entries(config.paramlist).map(([k, v]) => `<elem><${k}>${xmlEscape(v)}</${k}></elem>`).join('');
     return out(`<doc>${elems}</doc>`);
   }
   if (func === 'task.gettype') return out(config.taskType ? `<doc><task_type>${xmlEscape(config.taskType)}</task_type></doc>` : '<doc/>');
   const sql = writes[func];
-  if (sql) {
-    const mysql = require('mysql2/promise');
-    const conn = await mysql.createConnection({ socketPath: config.db.socket, user: config.db.user, password: config.db.password, database: config.db.database });
-    try {
-      await sql(conn, params);
-    } finally {
-      await conn.end();
-    }
-  }
+  if (sql) await sql(await conn(), params);
   out('<doc><ok/></doc>');
 }
 
