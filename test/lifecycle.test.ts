@@ -288,6 +288,20 @@ describe('sync_item', () => {
     assert.deepEqual(r.mgr, ['paramlist', 'certificate.failed', 'service.setstatus']);
   });
 
+  it('refunded after issue (ENOM status 8): certificate.failed and status 6, though it was issued', async () => {
+    const item = await decided('issue', 'certificate-rapidssl-rapidssl', 'refund-issued.example.com');
+    ok(await run('sync_item', item));
+    assert.equal((await params(item)).service_status, '5');
+    assert.equal(sim.refund(Number((await params(item)).enom_certid)).statusId, 8);
+    const r = await run('sync_item', item);
+    ok(r);
+    assert.deepEqual(r.calls.slice(1), [
+      { func: 'certificate.failed', params: { elid: String(item), sok: 'ok' } },
+      { func: 'service.setstatus', params: { elid: String(item), service_status: '6', sok: 'ok' } },
+    ]);
+    assert.equal((await params(item)).service_status, '6');
+  });
+
   it('an id outside ENOM\'s table whose text says issued, without a certificate: not "issued" in BILLmanager', async () => {
     const item = await certItem('certificate-rapidssl-rapidssl', 'oddstatus.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
