@@ -369,13 +369,20 @@ describe('sync_item', () => {
     assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist'], 'and only once');
   });
 
-  it('a closed service\'s withdrawn order (back at status 1) is not submitted again', async () => {
+  it('a closed service\'s withdrawn order (back at status 1) is not submitted again: the item status alone says so', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
     const item = await certItem('certificate-geotrust-quickssl', 'closed.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
     ok(await run('close', item));
     const certId = Number((await params(item)).enom_certid);
     assert.equal(sim.state.certs.get(certId)!.statusId, 1, 'withdrawn at ENOM');
     await rig.db.query('UPDATE item SET status = 4 WHERE id = ?', [item]);
+    // Without close's note (var/ lost, or a close made before there was one): BILLmanager's status 4
+    // (deleted) must be enough. The note alone is the test above.
+    const note = path.join(rig.root, 'var', 'pmenomssl', `closed-${item}-${certId}`);
+    assert.ok(fs.existsSync(note), 'close left its note');
+    fs.rmSync(note);
     const r = await run('sync_item', item);
     ok(r);
     assert.deepEqual(r.enom, ['CertGetCertDetail']);
