@@ -495,6 +495,18 @@ describe('close', () => {
     assert.deepEqual(r.mgr, ['paramlist', 'service.postclose']);
   });
 
+  it('while a Comodo order waits for its approval e-mail (status 9): withdrawn as well, then postclose', async () => {
+    const item = await certItem('certificate-comodo-essential', 'closecomodo.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 9, 'Approval Email Sent');
+    const r = await run('close', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertModifyOrder']);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.postclose']);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 1, 'back at ENOM, unconfigured');
+  });
+
   it('after issue: nothing to withdraw, postclose', async () => {
     const item = await certItem('certificate-rapidssl-rapidssl', 'closed.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
