@@ -601,17 +601,37 @@ describe('send_dv_email', () => {
 });
 
 describe('DoNothing', () => {
-  it('open does nothing at all while etc/billmgr.DoNothing exists', async () => {
+  // billmanager.md §1: while etc/billmgr.DoNothing exists the service commands do nothing and
+  // succeed: no ENOM request, no mgrctl call (not even paramlist), nothing changed.
+  const SERVICE_COMMANDS = ['open', 'close', 'prolong', 'sync_item', 'reopen', 'suspend', 'resume', 'setparam'] as const;
+  it(`${SERVICE_COMMANDS.join(', ')}: each does nothing at all while etc/billmgr.DoNothing exists`, async () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
+    // Items each command would act on: a fresh one (open buys), a pending one (sync_item polls, close
+    // withdraws) and an issued one (prolong buys, reopen reissues).
+    const fresh = await certItem('certificate-rapidssl-rapidssl', 'nothing.example.com', { approver_email: 'admin@example.com' });
+    const pending = await certItem('certificate-rapidssl-rapidssl', 'nothing-pending.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', pending));
+    const issued = await decided('issue', 'certificate-rapidssl-rapidssl', 'nothing-issued.example.com');
+    ok(await run('sync_item', issued));
+    const itemFor: Record<(typeof SERVICE_COMMANDS)[number], number> = {
+      open: fresh, close: pending, sync_item: pending, prolong: issued, reopen: issued, suspend: issued, resume: issued, setparam: issued,
+    };
+    const snapshot = async () => JSON.stringify([await params(fresh), await params(pending), await params(issued), [...sim.state.certs.values()].map((c) => [c.certId, c.statusId])]);
     const flag = path.join(rig.root, 'etc', 'billmgr.DoNothing');
     fs.writeFileSync(flag, '');
     try {
-      const item = await certItem('certificate-rapidssl-rapidssl', 'nothing.example.com', { approver_email: 'admin@example.com' });
-      const r = await run('open', item);
-      ok(r);
-      assert.deepEqual(r.enom, []);
-      assert.deepEqual(r.mgr, []);
+      const before = await snapshot();
+      for (const command of SERVICE_COMMANDS) {
+        const logged = rig.logText().length;
+        const r = await run(command, itemFor[command]);
+        assert.equal(r.code, 0, `${command}: ${r.stdout}`);
+        assert.equal(r.stdout, '', command);
+        assert.deepEqual(r.enom, [], `${command}: no ENOM request`);
+        assert.deepEqual(r.mgr, [], `${command}: no mgrctl call`);
+        assert.match(rig.logText().slice(logged), /DoNothing exists: doing nothing/, command);
+      }
+      assert.equal(await snapshot(), before, 'nothing changed in BILLmanager or at ENOM');
     } finally {
       fs.rmSync(flag);
     }
