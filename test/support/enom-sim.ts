@@ -102,6 +102,8 @@ export interface SimRequest {
   command: string;
   /** every parameter but pw, names as sent */
   params: Record<string, string>;
+  /** where a pw parameter arrived (its value is never recorded): the URL query, the form body, both or neither */
+  pwIn: ('query' | 'body')[];
   method: string;
   /** true when the body was a form (POST), false for a query string */
   form: boolean;
@@ -894,13 +896,16 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
     const url = new URL(req.url ?? '/', 'http://sim');
     const bodyText = Buffer.concat(chunks).toString('utf8');
     const isForm = /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') && bodyText.length > 0;
-    const raw: [string, string][] = [...url.searchParams.entries(), ...(isForm ? [...new URLSearchParams(bodyText).entries()] : [])];
+    const fromBody: [string, string][] = isForm ? [...new URLSearchParams(bodyText).entries()] : [];
+    const raw: [string, string][] = [...url.searchParams.entries(), ...fromBody];
+    const hasPw = (list: Iterable<[string, string]>) => [...list].some(([k]) => k.toLowerCase() === 'pw');
     const q = new Params(raw);
     const command = q.get('command') ?? '';
     const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     requests.push({
       command,
       params: Object.fromEntries(raw.filter(([k]) => k.toLowerCase() !== 'pw')),
+      pwIn: [...(hasPw(url.searchParams.entries()) ? ['query' as const] : []), ...(hasPw(fromBody) ? ['body' as const] : [])],
       method: req.method ?? '',
       form: isForm,
       url: req.url ?? '',

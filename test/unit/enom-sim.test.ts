@@ -51,7 +51,8 @@ describe('ENOM simulator', () => {
     const r = sim.requests.at(-1);
     assert.equal(r?.form, false);
     assert.equal(r?.method, 'GET');
-    assert.ok(r && !Object.keys(r.params).some((k) => k.toLowerCase() === 'pw'));
+    assert.ok(r && !Object.keys(r.params).some((k) => k.toLowerCase() === 'pw'), 'the password value is not recorded');
+    assert.deepEqual(r?.pwIn, ['query'], 'but where it arrived is');
   });
 
   test('wrong credentials: the documented error envelope (errors, responses, Done)', async () => {
