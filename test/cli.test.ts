@@ -229,6 +229,23 @@ describe('service commands and BILLmanager', () => {
     assert.equal(op!.manual, 'on');
   });
 
+  it('no task type from BILLmanager means no staff task: the operation is still made manual, and the log says why', async () => {
+    const ro = await rig.addRunningOperation(null, 'suspend');
+    rig.setMgrctl({ taskType: null });
+    try {
+      rig.clearCalls();
+      const logged = rig.logText().length;
+      const r = await rig.run(['--command', 'suspend', '--item', '987655', '--runningoperation', String(ro)]);
+      assertErrorRun(r, 'value', 'item');
+      assert.deepEqual(rig.calls().map((c) => c.func), ['paramlist', 'runningoperation.edit', 'runningoperation.setmanual', 'task.gettype'], 'no task.edit');
+      const [[op]] = (await rig.db.query('SELECT manual FROM runningoperation WHERE id = ?', [ro])) as unknown as [{ manual: string }[]];
+      assert.equal(op!.manual, 'on');
+      assert.match(rig.logText().slice(logged), /WARN \[suspend item=987655 runningoperation=\d+\] no staff task created: BILLmanager names no task type/);
+    } finally {
+      rig.setMgrctl({ taskType: '7' });
+    }
+  });
+
   it('a BILLmanager that answers mgrctl with an error XML is an error too', async () => {
     const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
     rig.setMgrctl({ fail: { 'service.postresume': 'error' } });
