@@ -246,6 +246,32 @@ describe('service commands and BILLmanager', () => {
     }
   });
 
+  it("crypted params are decrypted with the key paramlist's CryptKey names, relative to the root", async () => {
+    const etc = path.join(rig.root, 'etc');
+    const rigKey = path.join(etc, 'billmgr.pem');
+    const moved = path.join(etc, 'keys', 'crypt.pem');
+    const module = await rig.addModule({ url: 'http://127.0.0.1:9/interface.asp', username: 'u', password: 'Crypt-Key-Pa55' });
+    // never ordered: sync_item decrypts the item's and its module's params, then has nothing to ask ENOM
+    const item = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl', module, crypted: { secretparam: 'crypted-value' } });
+    // The rig's key where CryptKey points; at etc/billmgr.pem another key, which cannot decrypt.
+    fs.mkdirSync(path.dirname(moved), { recursive: true });
+    fs.renameSync(rigKey, moved);
+    const { privateKey } = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 });
+    fs.writeFileSync(rigKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
+    try {
+      rig.setMgrctl({ paramlist: { CryptKey: 'etc/keys/crypt.pem' } });
+      const r = await rig.run(['--command', 'sync_item', '--item', String(item)]);
+      assert.equal(r.code, 0, r.stdout);
+      assert.match(rig.logText(), new RegExp(`\\[sync_item item=${item}\\] not ordered at ENOM yet`));
+      // and the same run without CryptKey reads etc/billmgr.pem: the check above could fail
+      rig.setMgrctl({ paramlist: {} });
+      assertErrorRun(await rig.run(['--command', 'sync_item', '--item', String(item)]), 'value', 'itemcryptedparam secretparam');
+    } finally {
+      rig.setMgrctl({ paramlist: {} });
+      fs.renameSync(moved, rigKey);
+    }
+  });
+
   it('a BILLmanager that answers mgrctl with an error XML is an error too', async () => {
     const item = await rig.addItem({ pricelist: 'certificate-comodo-essential' });
     rig.setMgrctl({ fail: { 'service.postresume': 'error' } });
