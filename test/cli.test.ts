@@ -232,6 +232,49 @@ describe('service commands and BILLmanager', () => {
     assert.equal(op!.manual, 'on');
   });
 
+  it('no task type from BILLmanager means no staff task: the operation is still made manual, and the log says why', async () => {
+    const ro = await rig.addRunningOperation(null, 'suspend');
+    rig.setMgrctl({ taskType: null });
+    try {
+      rig.clearCalls();
+      const logged = rig.logText().length;
+      const r = await rig.run(['--command', 'suspend', '--item', '987655', '--runningoperation', String(ro)]);
+      assertErrorRun(r, 'value', 'item');
+      assert.deepEqual(rig.calls().map((c) => c.func), ['paramlist', 'runningoperation.edit', 'runningoperation.setmanual', 'task.gettype'], 'no task.edit');
+      const [[op]] = (await rig.db.query('SELECT manual FROM runningoperation WHERE id = ?', [ro])) as unknown as [{ manual: string }[]];
+      assert.equal(op!.manual, 'on');
+      assert.match(rig.logText().slice(logged), /WARN \[suspend item=987655 runningoperation=\d+\] no staff task created: BILLmanager names no task type/);
+    } finally {
+      rig.setMgrctl({ taskType: '7' });
+    }
+  });
+
+  it("crypted params are decrypted with the key paramlist's CryptKey names, relative to the root", async () => {
+    const etc = path.join(rig.root, 'etc');
+    const rigKey = path.join(etc, 'billmgr.pem');
+    const moved = path.join(etc, 'keys', 'crypt.pem');
+    const module = await rig.addModule({ url: 'http://127.0.0.1:9/interface.asp', username: 'u', password: 'Crypt-Key-Pa55' });
+    // never ordered: sync_item decrypts the item's and its module's params, then has nothing to ask ENOM
+    const item = await rig.addItem({ pricelist: 'certificate-rapidssl-rapidssl', module, crypted: { secretparam: 'crypted-value' } });
+    // The rig's key where CryptKey points; at etc/billmgr.pem another key, which cannot decrypt.
+    fs.mkdirSync(path.dirname(moved), { recursive: true });
+    fs.renameSync(rigKey, moved);
+    const { privateKey } = (await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 });
+    fs.writeFileSync(rigKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
+    try {
+      rig.setMgrctl({ paramlist: { CryptKey: 'etc/keys/crypt.pem' } });
+      const r = await rig.run(['--command', 'sync_item', '--item', String(item)]);
+      assert.equal(r.code, 0, r.stdout);
+      assert.match(rig.logText(), new RegExp(`\\[sync_item item=${item}\\] not ordered at ENOM yet`));
+      // and the same run without CryptKey reads etc/billmgr.pem: the check above could fail
+      rig.setMgrctl({ paramlist: {} });
+      assertErrorRun(await rig.run(['--command', 'sync_item', '--item', String(item)]), 'value', 'itemcryptedparam secretparam');
+    } finally {
+      rig.setMgrctl({ paramlist: {} });
+      fs.renameSync(moved, rigKey);
+    }
+  });
+
   it('a BILLmanager that answers mgrctl with an error XML is an error too', async () => {
     const item = await rig.addItem({ pricelist: 'certificate-comodo-essential', module: enomModule });
     rig.setMgrctl({ fail: { 'service.postresume': 'error' } });

@@ -288,6 +288,20 @@ describe('sync_item', () => {
     assert.deepEqual(r.mgr, ['paramlist', 'certificate.failed', 'service.setstatus']);
   });
 
+  it('refunded after issue (ENOM status 8): certificate.failed and status 6, though it was issued', async () => {
+    const item = await decided('issue', 'certificate-rapidssl-rapidssl', 'refund-issued.example.com');
+    ok(await run('sync_item', item));
+    assert.equal((await params(item)).service_status, '5');
+    assert.equal(sim.refund(Number((await params(item)).enom_certid)).statusId, 8);
+    const r = await run('sync_item', item);
+    ok(r);
+    assert.deepEqual(r.calls.slice(1), [
+      { func: 'certificate.failed', params: { elid: String(item), sok: 'ok' } },
+      { func: 'service.setstatus', params: { elid: String(item), service_status: '6', sok: 'ok' } },
+    ]);
+    assert.equal((await params(item)).service_status, '6');
+  });
+
   it('an id outside ENOM\'s table whose text says issued, without a certificate: not "issued" in BILLmanager', async () => {
     const item = await certItem('certificate-rapidssl-rapidssl', 'oddstatus.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
@@ -355,13 +369,20 @@ describe('sync_item', () => {
     assert.deepEqual((await run('sync_item', item)).mgr, ['paramlist'], 'and only once');
   });
 
-  it('a closed service\'s withdrawn order (back at status 1) is not submitted again', async () => {
+  it('a closed service\'s withdrawn order (back at status 1) is not submitted again: the item status alone says so', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
     const item = await certItem('certificate-geotrust-quickssl', 'closed.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
     ok(await run('close', item));
     const certId = Number((await params(item)).enom_certid);
     assert.equal(sim.state.certs.get(certId)!.statusId, 1, 'withdrawn at ENOM');
     await rig.db.query('UPDATE item SET status = 4 WHERE id = ?', [item]);
+    // Without close's note (var/ lost, or a close made before there was one): BILLmanager's status 4
+    // (deleted) must be enough. The note alone is the test above.
+    const note = path.join(rig.root, 'var', 'pmenomssl', `closed-${item}-${certId}`);
+    assert.ok(fs.existsSync(note), 'close left its note');
+    fs.rmSync(note);
     const r = await run('sync_item', item);
     ok(r);
     assert.deepEqual(r.enom, ['CertGetCertDetail']);
@@ -518,6 +539,18 @@ describe('close', () => {
     assert.deepEqual(r.mgr, ['paramlist', 'service.postclose']);
   });
 
+  it('while a Comodo order waits for its approval e-mail (status 9): withdrawn as well, then postclose', async () => {
+    const item = await certItem('certificate-comodo-essential', 'closecomodo.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 9, 'Approval Email Sent');
+    const r = await run('close', item);
+    ok(r);
+    assert.deepEqual(r.enom, ['CertGetCertDetail', 'CertModifyOrder']);
+    assert.deepEqual(r.mgr, ['paramlist', 'service.postclose']);
+    assert.equal(sim.state.certs.get(certId)!.statusId, 1, 'back at ENOM, unconfigured');
+  });
+
   it('after issue: nothing to withdraw, postclose', async () => {
     const item = await certItem('certificate-rapidssl-rapidssl', 'closed.example.com', { approver_email: 'admin@example.com' });
     ok(await run('open', item));
@@ -612,17 +645,37 @@ describe('send_dv_email', () => {
 });
 
 describe('DoNothing', () => {
-  it('open does nothing at all while etc/billmgr.DoNothing exists', async () => {
+  // billmanager.md §1: while etc/billmgr.DoNothing exists the service commands do nothing and
+  // succeed: no ENOM request, no mgrctl call (not even paramlist), nothing changed.
+  const SERVICE_COMMANDS = ['open', 'close', 'prolong', 'sync_item', 'reopen', 'suspend', 'resume', 'setparam'] as const;
+  it(`${SERVICE_COMMANDS.join(', ')}: each does nothing at all while etc/billmgr.DoNothing exists`, async () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
+    // Items each command would act on: a fresh one (open buys), a pending one (sync_item polls, close
+    // withdraws) and an issued one (prolong buys, reopen reissues).
+    const fresh = await certItem('certificate-rapidssl-rapidssl', 'nothing.example.com', { approver_email: 'admin@example.com' });
+    const pending = await certItem('certificate-rapidssl-rapidssl', 'nothing-pending.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', pending));
+    const issued = await decided('issue', 'certificate-rapidssl-rapidssl', 'nothing-issued.example.com');
+    ok(await run('sync_item', issued));
+    const itemFor: Record<(typeof SERVICE_COMMANDS)[number], number> = {
+      open: fresh, close: pending, sync_item: pending, prolong: issued, reopen: issued, suspend: issued, resume: issued, setparam: issued,
+    };
+    const snapshot = async () => JSON.stringify([await params(fresh), await params(pending), await params(issued), [...sim.state.certs.values()].map((c) => [c.certId, c.statusId])]);
     const flag = path.join(rig.root, 'etc', 'billmgr.DoNothing');
     fs.writeFileSync(flag, '');
     try {
-      const item = await certItem('certificate-rapidssl-rapidssl', 'nothing.example.com', { approver_email: 'admin@example.com' });
-      const r = await run('open', item);
-      ok(r);
-      assert.deepEqual(r.enom, []);
-      assert.deepEqual(r.mgr, []);
+      const before = await snapshot();
+      for (const command of SERVICE_COMMANDS) {
+        const logged = rig.logText().length;
+        const r = await run(command, itemFor[command]);
+        assert.equal(r.code, 0, `${command}: ${r.stdout}`);
+        assert.equal(r.stdout, '', command);
+        assert.deepEqual(r.enom, [], `${command}: no ENOM request`);
+        assert.deepEqual(r.mgr, [], `${command}: no mgrctl call`);
+        assert.match(rig.logText().slice(logged), /DoNothing exists: doing nothing/, command);
+      }
+      assert.equal(await snapshot(), before, 'nothing changed in BILLmanager or at ENOM');
     } finally {
       fs.rmSync(flag);
     }

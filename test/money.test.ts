@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeCsr, startEnomSim, type EnomSim } from './support/enom-sim';
+import { makeCsr, startEnomSim, type EnomSim, type SimCert } from './support/enom-sim';
 import { createRig, parseErrorXml, type Rig } from './support/rig';
 import { CONTACT } from './support/order';
 
@@ -204,6 +204,8 @@ describe('concurrency', () => {
   it('a purchase ENOM refused is not reconciled: the retry buys', async () => {
     const item = await newItem();
     const soldBefore = sold();
+    const listed = sim.requestsFor('CertGetCerts').length;
+    const logged = rig.logText().length;
     sim.fail('PurchaseServices', 'funds', { times: 1 });
     const first = await run('open', item);
     disarm();
@@ -211,6 +213,41 @@ describe('concurrency', () => {
     assert.equal(sold() - soldBefore, 0);
     assert.equal((await run('open', item)).code, 0);
     assert.equal(sold() - soldBefore, 1);
+    // A refusal is certain: the journal entry goes with it, so the retry has nothing to look for at
+    // ENOM (a leftover entry would send it reconciling, and adopt any stray certificate it found).
+    assert.equal(sim.requestsFor('CertGetCerts').length - listed, 0, 'no CertGetCerts');
+    assert.doesNotMatch(rig.logText().slice(logged), /reconciled an unfinished purchase/);
+  });
+
+  it('a lost purchase is reconciled to its own certificate: not an unclaimed one of another product, nor one ordered well before', async () => {
+    const item = await newItem();
+    // Certificates the account already holds, awaiting configuration and nobody's; CertIDs below any
+    // the simulator sells, so a reconciliation that let them through would pick them (lowest first).
+    const stray = (certId: number, code: string, orderDate: Date): SimCert => {
+      const product = sim.state.products.find((x) => x.code === code)!;
+      const cert: SimCert = { certId, orderId: 100_000 + certId, uid: sim.account.uid, product, price: product.resellerPrice, statusId: 1, orderDate, contacts: {}, uccDomains: [] };
+      sim.state.certs.set(certId, cert);
+      return cert;
+    };
+    const other = stray(600_001, 'certificate-geotrust-quickssl-premium', new Date());
+    const old = stray(600_002, 'certificate-rapidssl-rapidssl', new Date(Date.now() - 10 * 86_400_000));
+    try {
+      const soldBefore = sold();
+      const known = new Set(sim.state.certs.keys());
+      sim.fail('PurchaseServices', 'commit_then_drop', { times: 1 });
+      assert.equal(parseErrorXml((await run('open', item)).stdout)?.type, 'outcome_unknown');
+      disarm();
+      const lost = [...sim.state.certs.keys()].filter((id) => !known.has(id));
+      assert.equal(lost.length, 1, 'ENOM sold one certificate whose answer was lost');
+      const again = await run('open', item);
+      assert.equal(again.code, 0, again.stdout);
+      assert.equal(sold() - soldBefore, 1, 'nothing bought again');
+      assert.equal(Number((await params(item)).enom_certid), lost[0], 'the item holds the certificate its own lost purchase bought');
+      assert.deepEqual([other.statusId, old.statusId], [1, 1], 'the strays are left alone');
+    } finally {
+      sim.state.certs.delete(other.certId);
+      sim.state.certs.delete(old.certId);
+    }
   });
 
   it('a second run waits for the lock a bounded time, then says busy', async () => {

@@ -102,6 +102,8 @@ export interface SimRequest {
   command: string;
   /** every parameter but pw, names as sent */
   params: Record<string, string>;
+  /** where a pw parameter arrived (its value is never recorded): the URL query, the form body, both or neither */
+  pwIn: ('query' | 'body')[];
   method: string;
   /** true when the body was a form (POST), false for a query string */
   form: boolean;
@@ -399,6 +401,33 @@ const CONTACT_FIELDS = ['FName', 'LName', 'OrgName', 'JobTitle', 'Address1', 'Ad
 const REQUIRED_CONTACT = ['FName', 'LName', 'Address1', 'City', 'PostalCode', 'Country', 'Phone', 'EmailAddress'];
 const GENERIC_APPROVERS = ['admin', 'administrator', 'hostmaster', 'postmaster', 'webmaster'];
 
+/** A CertGetCerts date filter as days since the epoch; ENOM refuses a date it cannot read. */
+function filterDay(q: Params, name: string): number | undefined {
+  const raw = q.get(name)?.trim();
+  if (!raw) return undefined;
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(raw);
+  const day = m ? Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2])) : NaN;
+  const d = new Date(day);
+  if (!m || d.getUTCMonth() !== Number(m[1]) - 1 || d.getUTCDate() !== Number(m[2])) throw new SimError(E.invalid(name));
+  return day / 86_400_000;
+}
+
+/** CertGetCerts order: SortBy OrderDate, CertID, DomainName or ExpirationDate (default: newest CertID first); ties by CertID. */
+function certOrder(sortBy: string | undefined, direction: string | undefined): (a: SimCert, b: SimCert) => number {
+  const sign = direction?.toLowerCase() === 'asc' ? 1 : -1;
+  const key: Record<string, (c: SimCert) => number | string> = {
+    orderdate: (c) => c.orderDate.getTime(),
+    certid: (c) => c.certId,
+    domainname: (c) => c.domainName ?? '',
+    expirationdate: (c) => c.expirationDate?.getTime() ?? 0,
+  };
+  const by = key[(sortBy ?? '').toLowerCase()] ?? key.certid!;
+  return (a, b) => {
+    const [x, y] = [by(a), by(b)];
+    return sign * (x < y ? -1 : x > y ? 1 : a.certId - b.certId);
+  };
+}
+
 export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSim> {
   const ca = makeCa();
   const nl = options.crlf === false ? '\n' : '\r\n';
@@ -489,6 +518,8 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
   };
 
   const enomTime = (d: Date) => new Date(d.getTime() + (state.utcOffsetHours ?? 0) * 3_600_000);
+  /** The calendar day ENOM dates an instant with (its zone), as days since the epoch. */
+  const enomDay = (d: Date) => Math.floor(enomTime(d).getTime() / 86_400_000);
   const certSummary = (c: SimCert): XNode => [
     'Cert',
     [
@@ -580,11 +611,17 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
       if (prodType) list = list.filter((c) => String(c.product.prodType) === prodType);
       const contains = q.get('DomainNameContains')?.toLowerCase();
       if (contains) list = list.filter((c) => c.domainName?.toLowerCase().includes(contains));
-      list.sort((a, b) => b.certId - a.certId);
+      // OrderDateStart/End are inclusive whole days (MM/DD/YYYY), compared with the day ENOM dates the
+      // order in its own zone, as its OrderDate shows: a client that sends a wrong day misses orders.
+      const start = filterDay(q, 'OrderDateStart');
+      const end = filterDay(q, 'OrderDateEnd');
+      if (start !== undefined) list = list.filter((c) => enomDay(c.orderDate) >= start);
+      if (end !== undefined) list = list.filter((c) => enomDay(c.orderDate) <= end);
+      list.sort(certOrder(q.get('SortBy'), q.get('SortByDirection')));
       const total = list.length;
-      const start = Math.max(1, Number(q.get('StartPosition') ?? '1') || 1);
+      const from = Math.max(1, Number(q.get('StartPosition') ?? '1') || 1);
       const size = Math.min(250, Math.max(1, Number(q.get('PagingPageSize') ?? '25') || 25));
-      const page = list.slice(start - 1, start - 1 + size);
+      const page = list.slice(from - 1, from - 1 + size);
       if (page.length === 0) return []; // ENOM answers a bare <CertGetCerts />
       return [
         [
@@ -593,11 +630,11 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
             ...page.map(certSummary),
             ['ProductType', prodType || 'all'],
             ['StatusID', status || 'all'],
-            ['StartPosition', String(start)],
+            ['StartPosition', String(from)],
             ['PagingPageSize', String(size)],
             ['Count', String(page.length)],
-            ['Sortby', ''],
-            ['SortByDirection', 'desc'],
+            ['Sortby', q.get('SortBy') ?? ''],
+            ['SortByDirection', q.get('SortByDirection')?.toLowerCase() === 'asc' ? 'asc' : 'desc'],
             ['TotalRecords', String(total)],
           ],
         ],
@@ -859,13 +896,16 @@ export async function startEnomSim(options: EnomSimOptions = {}): Promise<EnomSi
     const url = new URL(req.url ?? '/', 'http://sim');
     const bodyText = Buffer.concat(chunks).toString('utf8');
     const isForm = /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') && bodyText.length > 0;
-    const raw: [string, string][] = [...url.searchParams.entries(), ...(isForm ? [...new URLSearchParams(bodyText).entries()] : [])];
+    const fromBody: [string, string][] = isForm ? [...new URLSearchParams(bodyText).entries()] : [];
+    const raw: [string, string][] = [...url.searchParams.entries(), ...fromBody];
+    const hasPw = (list: Iterable<[string, string]>) => [...list].some(([k]) => k.toLowerCase() === 'pw');
     const q = new Params(raw);
     const command = q.get('command') ?? '';
     const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     requests.push({
       command,
       params: Object.fromEntries(raw.filter(([k]) => k.toLowerCase() !== 'pw')),
+      pwIn: [...(hasPw(url.searchParams.entries()) ? ['query' as const] : []), ...(hasPw(fromBody) ? ['body' as const] : [])],
       method: req.method ?? '',
       form: isForm,
       url: req.url ?? '',

@@ -51,7 +51,8 @@ describe('ENOM simulator', () => {
     const r = sim.requests.at(-1);
     assert.equal(r?.form, false);
     assert.equal(r?.method, 'GET');
-    assert.ok(r && !Object.keys(r.params).some((k) => k.toLowerCase() === 'pw'));
+    assert.ok(r && !Object.keys(r.params).some((k) => k.toLowerCase() === 'pw'), 'the password value is not recorded');
+    assert.deepEqual(r?.pwIn, ['query'], 'but where it arrived is');
   });
 
   test('wrong credentials: the documented error envelope (errors, responses, Done)', async () => {
@@ -74,6 +75,28 @@ describe('ENOM simulator', () => {
     assert.match(approvers.body, /<Approver Type="Manual"><\/Approver>/);
     const empty = await q({ command: 'CertGetCerts', certstatusid: '13' });
     assert.match(empty.body, /<CertGetCerts \/>/);
+  });
+
+  test("CertGetCerts: OrderDateStart/End are whole days of ENOM's zone, inclusive; SortBy; a bad date is refused", async () => {
+    const q = (o: Record<string, string>) => get(`${sim.url}?${new URLSearchParams({ uid: 'resellid', pw: PW, responsetype: 'xml', command: 'CertGetCerts', ...o }).toString()}`);
+    const ids = async (o: Record<string, string>) => [...(await q(o)).body.matchAll(/<CertID>(\d+)<\/CertID>/g)].map((m) => Number(m[1]));
+    const buy = async () => Number(/<certid>(\d+)</.exec((await q({ command: 'PurchaseServices', service: 'certificate-comodo-ev' })).body)?.[1]);
+    const [a, b] = [await buy(), await buy()];
+    // a: 01:00 UTC on 3 March, which is 2 March in ENOM's zone (UTC-5); b: 4 March, noon UTC
+    sim.state.certs.get(a)!.orderDate = new Date(Date.UTC(2024, 2, 3, 1));
+    sim.state.certs.get(b)!.orderDate = new Date(Date.UTC(2024, 2, 4, 12));
+    sim.state.utcOffsetHours = -5;
+    try {
+      const ev = { ProdType: '221' };
+      assert.deepEqual(await ids({ ...ev, OrderDateStart: '03/02/2024', OrderDateEnd: '03/02/2024' }), [a]);
+      assert.deepEqual(await ids({ ...ev, OrderDateStart: '03/03/2024' }), [b]);
+      assert.deepEqual(await ids({ ...ev, OrderDateStart: '3/2/2024', OrderDateEnd: '3/4/2024' }), [b, a], 'newest CertID first by default');
+      assert.deepEqual(await ids({ ...ev, OrderDateEnd: '03/01/2024' }), []);
+      assert.deepEqual(await ids({ ...ev, SortBy: 'OrderDate', SortByDirection: 'asc' }), [a, b]);
+      assert.match((await q({ ...ev, OrderDateStart: '2024-03-02' })).body, /<Err1>Invalid OrderDateStart<\/Err1>/);
+    } finally {
+      sim.state.utcOffsetHours = 0;
+    }
   });
 
   test('a failure for N calls, then normal again', async () => {
