@@ -621,7 +621,8 @@ function boot() {
 // what it needs of the loader's. It writes the file boot() reads (see there), each part read back
 // from the old file, and checked, unless this run compiled it. A temporary file, synced to disk,
 // then renamed over the old one: after a power cut the file is the old one or the new one, whole,
-// not one with zeroed blocks.
+// not one with zeroed blocks. Any failure (a full disk: writeSync throws, or writes less than all)
+// removes the temporary file and leaves the old cache as it was.
 function saveCache(fs, dir, file, KEY, SUMS, cache, mods, readCode, allTexts) {
   'use strict';
   const codes = [];
@@ -655,12 +656,17 @@ function saveCache(fs, dir, file, KEY, SUMS, cache, mods, readCode, allTexts) {
   const tmp = `${file}.${process.pid}.tmp`;
   const out = fs.openSync(tmp, 'wx', 0o600);
   try {
-    fs.writeSync(out, all);
-    fs.fsyncSync(out);
-  } finally {
-    fs.closeSync(out);
+    try {
+      if (fs.writeSync(out, all) !== all.length) throw new Error('pmenomssl: code cache: short write');
+      fs.fsyncSync(out);
+    } finally {
+      fs.closeSync(out);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
 }
 
 // PMENOMSSL_TRACE=1 node build/bundle.mjs: a loader that tells on stderr, at exit, where its time

@@ -172,6 +172,43 @@ describe('the code cache', () => {
     }
   });
 
+  it('is written to a temporary file, synced, then renamed; a full disk or a short write leaves no temporary file and the old cache as it was', async () => {
+    const faults = path.join(rig.root, 'disk-faults.log');
+    const run = (fault: string) =>
+      rig.run(['--command', 'features'], {
+        env: { NODE_OPTIONS: `--require ${path.join(__dirname, 'support', 'disk-faults.cjs')}`, PMENOMSSL_TEST_DISK: fault, PMENOMSSL_TEST_DISK_LOG: faults },
+      });
+    const leftovers = () => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+    // No fault: the calls on the temporary file, in order.
+    fs.rmSync(file('features'), { force: true });
+    fs.rmSync(faults, { force: true });
+    const r = await run('');
+    assert.deepEqual([r.code, r.stderr, r.stdout], [0, '', expected]);
+    assert.deepEqual(fs.readFileSync(faults, 'utf8').trim().split('\n'), ['open', 'write', 'fsync', 'close', 'rename']);
+    const good = fs.readFileSync(file('features'));
+    const missing = readCache(good);
+    // A full disk while the first cache is written: the run succeeds, and no file is left behind.
+    fs.rmSync(file('features'));
+    for (const fault of ['enospc', 'short']) {
+      const first = await run(fault);
+      assert.deepEqual([first.code, first.stderr, first.stdout], [0, '', expected], fault);
+      assert.deepEqual(leftovers(), [], `${fault}: no temporary file left`);
+      assert.equal(fs.existsSync(file('features')), false, `${fault}: nothing renamed into place`);
+    }
+    // …and while a cache that lacks a chunk is written anew: the old one stays, byte for byte.
+    const old = writeCache(missing.key, missing.kind, missing.entries.slice(0, -1));
+    for (const fault of ['enospc', 'short']) {
+      fs.writeFileSync(file('features'), old, { mode: 0o600 });
+      const again = await run(fault);
+      assert.deepEqual([again.code, again.stderr, again.stdout], [0, '', expected], fault);
+      assert.deepEqual(leftovers(), [], `${fault}: no temporary file left`);
+      assert.deepEqual(fs.readFileSync(file('features')), old, `${fault}: the old cache as it was`);
+    }
+    // The disk has room again: the next run writes it.
+    assert.equal(await features(), expected);
+    assert.equal(readCache(fs.readFileSync(file('features'))).entries.length, missing.entries.length);
+  });
+
   it('a cache missing a chunk: that one is compiled, the others kept byte for byte, texts included; the next run writes nothing', async () => {
     // approver's code (the public suffix list) is a compressed chunk: its text is in the cache too.
     const approver = () => rig.run(['--command', 'approver', '--module', '1', '--domain', 'www.example.com']);
