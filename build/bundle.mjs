@@ -35,6 +35,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+// The oldest Node.js the code runs on, package.json's engines.node (">=X.Y.Z"): the loader refuses an
+// older one, and the packages depend on it (build/package.mjs reads the same field).
+const nodeNeed = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(pkg.engines?.node ?? '');
+if (!nodeNeed) throw new Error(`package.json engines.node must read >=X.Y.Z, not ${JSON.stringify(pkg.engines?.node)}`);
 const outfile = process.env.PMENOMSSL_OUTFILE ? path.resolve(process.env.PMENOMSSL_OUTFILE) : path.join(root, 'dist', 'pmenomssl');
 const VIRTUAL = path.join(root, '.chunks'); // esbuild's outdir; nothing is written there
 const nm = (...p) => path.join(root, 'node_modules', ...p);
@@ -387,6 +391,17 @@ const payload = parts.join('');
 //   B build id
 function boot() {
   'use strict';
+  // A Node.js older than package.json's engines.node (the code uses what came later, such as
+  // process.getBuiltinModule, Node 20.16): BILLmanager's error XML on stdout (billmanager.md section
+  // 4), before anything else can fail less clearly, and exit 1. NODE_MIN and NODE_NEED are put in by
+  // the build.
+  const [major, minor, patch] = process.version.slice(1).split('.');
+  if ((major * 1e3 + +minor) * 1e3 + +patch < NODE_MIN) {
+    const v = `${process.version}; pmenomssl needs Node.js NODE_NEED or later`;
+    process.stdout.write(`<doc><error type="value" object="node" value="${v}"><param name="value">${v}</param></error></doc>\n`);
+    process.exitCode = 1;
+    return;
+  }
   const fs = require('fs');
   const path = require('path');
   const vm = require('vm');
@@ -767,7 +782,9 @@ const bootDone = bootText
   .replaceAll('TAIL_MAX', String(TAIL_MAX))
   .replaceAll('BUILD_ID', JSON.stringify(buildId))
   .replaceAll('SAVE_CHUNK', String(SAVE_CHUNK))
-  .replaceAll('SUM_CHUNK', String(SUM_CHUNK));
+  .replaceAll('SUM_CHUNK', String(SUM_CHUNK))
+  .replaceAll('NODE_MIN', String((Number(nodeNeed[1]) * 1e3 + Number(nodeNeed[2])) * 1e3 + Number(nodeNeed[3])))
+  .replaceAll('NODE_NEED', nodeNeed.slice(1).join('.'));
 const loader = (await transform(`(${bootDone})();`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim();
 if (loader.split('\n').includes('0;')) throw new Error('the loader has a line "0;", which ends its here-document');
 // (dash writes a here-document of up to 4096 bytes, its last newline included, without a fork)
