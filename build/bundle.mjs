@@ -11,9 +11,10 @@
 // - The chunks sit in a comment at the end of the file (V8 skips a comment at memcpy speed); those
 //   every run or `features` needs are plain text, the rest brotli-compressed (base64).
 // - A V8 code cache per command under $MGR5_ROOT/var/pmenomssl/cache/ (written at the end of a
-//   successful run when something was compiled afresh; checked against this build, this node, V8's
-//   flags; used only when owned by us and writable by nobody else; any failure to read or write it
-//   just means compiling, never a failed run). It also keeps the decompressed text of the chunks the
+//   successful run when something was compiled afresh, synced to disk before it is renamed into
+//   place; checked against this build, this node, V8's flags, and every part against its checksum
+//   before V8 sees it; used only when owned by us and writable by nobody else; any failure to read
+//   or write it just means compiling, never a failed run). It also keeps the decompressed text of the chunks the
 //   command uses, so a warm run decompresses nothing. While the command waits for a child process,
 //   the database or ENOM, the chunks its last run loaded later are compiled ahead.
 // - Dependencies' code that pmenomssl cannot reach is left out, and some built-in modules that
@@ -34,6 +35,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+// The oldest Node.js the code runs on, package.json's engines.node (">=X.Y.Z"): the loader refuses an
+// older one, and the packages depend on it (build/package.mjs reads the same field).
+const nodeNeed = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(pkg.engines?.node ?? '');
+if (!nodeNeed) throw new Error(`package.json engines.node must read >=X.Y.Z, not ${JSON.stringify(pkg.engines?.node)}`);
 const outfile = process.env.PMENOMSSL_OUTFILE ? path.resolve(process.env.PMENOMSSL_OUTFILE) : path.join(root, 'dist', 'pmenomssl');
 const VIRTUAL = path.join(root, '.chunks'); // esbuild's outdir; nothing is written there
 const nm = (...p) => path.join(root, 'node_modules', ...p);
@@ -292,6 +297,31 @@ for (const f of result.outputFiles) {
 // The entry first, then by name (esbuild's content hashes): the same source, the same file.
 chunks.sort((a, b) => (a.name === './cli.js' ? -1 : b.name === './cli.js' ? 1 : a.name < b.name ? -1 : 1));
 chunks.push(...coldChunks);
+// Two chunks for the loader's code cache, plain, not wrapped as modules (each a function expression:
+// the script's value), so that the loader itself stays under 4 kB (see LAUNCHER):
+// - pmenomssl:sum, the JavaScript checksum (kind j; boot() says why), a multiply-xorshift hash of
+//   the 32-bit words of b[0..n), then of its last bytes; unrolled 64 words a turn.
+// - pmenomssl:save, the cache writer (saveCache, after the loader), compiled only at the end of a run
+//   that must write the code cache.
+const step = (x) => `{h=m(h^${x},16777619);h^=h>>>15}`;
+const SUM_CHUNK = chunks.length;
+chunks.push({
+  name: 'pmenomssl:sum',
+  out: 'pmenomssl:sum',
+  meta: { imports: [] },
+  raw: true,
+  code: `(function(b,n){if(b.byteOffset&3)b=new Uint8Array(b.subarray(0,n));const m=Math.imul,w=new Int32Array(b.buffer,b.byteOffset,n>>2);let h=n,i=0;for(;i<w.length-63;i+=64){${Array.from({ length: 64 }, (_, k) => step(`w[i+${k}]`)).join('')}}for(;i<w.length;)${step('w[i++]')}for(i=n&-4;i<n;)${step('b[i++]')}return h})`,
+});
+const SAVE_CHUNK = chunks.length;
+chunks.push({
+  name: 'pmenomssl:save',
+  out: 'pmenomssl:save',
+  meta: { imports: [] },
+  raw: true,
+  // (an assignment, which the minifier keeps, made an expression again)
+  code: `(${(await transform(`module.exports=${saveCache};`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim().replace(/^module\.exports=(function[^]*);$/, '$1')})`,
+});
+for (const c of chunks.slice(SUM_CHUNK)) if (!c.code.startsWith('(function')) throw new Error(`${c.name} is not a function expression: ${c.code.slice(0, 40)}`);
 // The code caches under var/ keep chunk texts as they are (read as they lie, not reversed byte by
 // byte first as they once were: 0.9 MB for sync_item). A scan of var/ for leaked private keys looks
 // for these words, so no chunk may spell them out (write the pattern as PRIVATE[ ]KEY).
@@ -322,13 +352,14 @@ const closure = (c, set, follow) => {
 };
 const statics = (i) => i.kind === 'import-statement';
 const plain = closure(chunks[0], new Set(), statics);
+plain.add(chunks[SUM_CHUNK]).add(chunks[SAVE_CHUNK]);
 for (const c of chunks) if (c.meta.entryPoint === 'src/commands/features.ts') closure(c, plain, statics);
 
 const parts = [];
 const table = [];
 let offset = 0;
 for (const c of chunks) {
-  const text = WRAP[0] + c.code + WRAP[1];
+  const text = c.raw ? c.code : WRAP[0] + c.code + WRAP[1];
   let data = text;
   let enc = 0;
   if (!plain.has(c)) {
@@ -360,6 +391,17 @@ const payload = parts.join('');
 //   B build id
 function boot() {
   'use strict';
+  // A Node.js older than package.json's engines.node (the code uses what came later, such as
+  // process.getBuiltinModule, Node 20.16): BILLmanager's error XML on stdout (billmanager.md section
+  // 4), before anything else can fail less clearly, and exit 1. NODE_MIN and NODE_NEED are put in by
+  // the build.
+  const [major, minor, patch] = process.version.slice(1).split('.');
+  if ((major * 1e3 + +minor) * 1e3 + +patch < NODE_MIN) {
+    const v = `${process.version}; pmenomssl needs Node.js NODE_NEED or later`;
+    process.stdout.write(`<doc><error type="value" object="node" value="${v}"><param name="value">${v}</param></error></doc>\n`);
+    process.exitCode = 1;
+    return;
+  }
   const fs = require('fs');
   const path = require('path');
   const vm = require('vm');
@@ -433,15 +475,33 @@ function boot() {
   const env = process.env.MGR5_ROOT;
   const dir = path.join(env && env.trim() !== '' ? path.resolve(env) : '/usr/local/mgr5', 'var', 'pmenomssl', 'cache');
   const file = /^[a-z_]{1,32}$/.test(command) ? path.join(dir, `${command}.v8`) : '';
-  const KEY = `pmenomssl-cache 4 ${B} ${process.version} ${process.arch}\n`;
-  // The file: KEY, an index line ([chunk, code length, text length, loaded]...), the code caches, then
+  const KEY = `pmenomssl-cache 5 ${B} ${process.version} ${process.arch} `;
+  // The file: KEY and, on the same line, the checksum's kind, the index line's checksum and the texts';
+  // an index line ([chunk, code length, text length, loaded, code checksum]...); the code caches; then
   // the chunks' texts, one after another (so a warm run reads nothing of the payload). It stays open
   // for the run, and each part is read when a chunk is compiled, into one buffer used again and
   // again: on the VM of docs/bench.md a page touched for the first time costs ~12 us, and reading the
   // whole file into fresh memory cost sync_item ~110 such faults more than this. The texts become
   // one string (one copy, and a large string lives outside the young generation, which per-chunk
   // strings would fill and scavenges copy: check_connection ~2 ms), each chunk's text a slice of it.
-  /** chunk -> { at, length: its code cache in the file (0: none); text: [start, end] in the texts, or the text; ahead: compile it ahead; script; fresh } */
+  //
+  // Every part is checked against its checksum before it is used: V8 does not check a code cache's
+  // own (Node 20 runs it with --no-verify-snapshot-checksum, and any V8 flag costs ~20 ms), and
+  // deserializing a damaged one kills the process (SIGSEGV) in every later run; a code cache with the
+  // wrong text runs that text's functions from other bytes. A part that fails is not there: its chunk
+  // is compiled, and the file written anew. The checksum (docs/bench.md has the numbers):
+  // - j, for a file of up to 128 kB (features): a multiply-xorshift hash of 32-bit words in plain
+  //   JavaScript, every step a bijection (one changed word, one flipped byte, always changes it),
+  //   unrolled 64 words a turn so that V8 keeps it in its baseline compiler: TurboFan, which no warm
+  //   run starts otherwise, costs ~3 ms the first time (node:zlib would cost ~4 ms to load);
+  // - z, for a larger one (approver, sync_item): zlib's CRC-32, where the JavaScript hash would wake
+  //   TurboFan (node:zlib is then ~1.4 ms more for a command that loads node:stream anyway).
+  const SUMS = {
+    j: () => new vm.Script(unpack(SUM_CHUNK)).runInThisContext(),
+    z: () => ((z) => (b, n) => z.crc32(b.subarray(0, n)))(require('zlib')),
+  };
+
+  /** chunk -> { at, length: its code cache in the file (0: none); sum; text: [start, end] in the texts, or the text; ahead: compile it ahead; script; fresh } */
   const cache = new Map();
   let stale = false;
   let fd = -1;
@@ -450,11 +510,31 @@ function boot() {
   let textsAt = 0;
   let textsEnd = 0;
   let texts;
+  let sum;
+  let textsSum;
   /** `length` bytes of the file from `at`, in the shared buffer: valid until the next read. */
   const readAt = (at, length) => {
     if (!buf || buf.length < length) buf = Buffer.allocUnsafeSlow(length);
-    if (at + length > size || fs.readSync(fd, buf, 0, length, at) !== length) throw new Error('pmenomssl: code cache cut short');
+    // (thrown only to the code cache's own catch: a part cut short is one not there)
+    if (at + length > size || fs.readSync(fd, buf, 0, length, at) !== length) throw 0;
     return buf.subarray(0, length);
+  };
+  /** A chunk's code cache, checked (in the shared buffer). */
+  const readCode = (c) => {
+    const b = readAt(c.at, c.length);
+    if (sum(b, c.length) !== c.sum) throw 0;
+    return b;
+  };
+  /** All the texts, checked, as one string; null when they are not as written. */
+  const allTexts = () => {
+    if (texts === undefined) {
+      texts = null;
+      try {
+        const b = readAt(textsAt, textsEnd - textsAt);
+        if (sum(b, b.length) === textsSum) texts = b.latin1Slice();
+      } catch {}
+    }
+    return texts;
   };
   if (file) {
     try {
@@ -464,17 +544,20 @@ function boot() {
       if (st.isFile() && st.uid === process.geteuid() && (st.mode & 0o022) === 0) {
         const head = Buffer.allocUnsafe(Math.min(size, 16384));
         fs.readSync(fd, head, 0, head.length, 0);
-        const nl = head.indexOf(10, KEY.length);
-        if (head.latin1Slice(0, KEY.length) === KEY && nl > 0) {
-          const index = JSON.parse(head.latin1Slice(KEY.length, nl));
+        const k = head.indexOf(10);
+        const nl = head.indexOf(10, k + 1);
+        const [kind, indexSum, tsum] = head.latin1Slice(KEY.length, k).split(' ');
+        if (head.latin1Slice(0, KEY.length) === KEY && nl > 0 && Object.hasOwn(SUMS, kind) && (sum = SUMS[kind]())(head.subarray(k + 1, nl), nl - k - 1) === +indexSum) {
+          textsSum = +tsum;
+          const index = JSON.parse(head.latin1Slice(k + 1, nl));
           let at = nl + 1;
           textsAt = at + index.reduce((n, e) => n + e[1], 0);
           let tat = 0;
           let most = 0;
-          for (const [i, codeLength, textLength, loaded] of index) {
+          for (const [i, codeLength, textLength, loaded, codeSum] of index) {
             const sane = Number.isInteger(codeLength) && codeLength >= 0 && Number.isInteger(textLength) && textLength >= 0;
             if (!T[i] || !sane || at + codeLength > textsAt || textsAt + tat + textLength > size) break;
-            cache.set(i, { at, length: codeLength, text: textLength && textLength === T[i][3] ? [tat, tat + textLength] : undefined, ahead: loaded === 1 });
+            cache.set(i, { at, length: codeLength, sum: codeSum, text: textLength && textLength === T[i][3] ? [tat, tat + textLength] : undefined, ahead: loaded === 1 });
             at += codeLength;
             tat += textLength;
             most = Math.max(most, codeLength);
@@ -488,56 +571,26 @@ function boot() {
       cache.clear();
     }
   }
-  const save = (code) => {
-    if (code !== 0 || !stale) return;
-    try {
-      const codes = [];
-      const textBlobs = [];
-      const index = [];
-      // In the order this run loaded them (then the rest): the order to compile ahead in.
-      for (const [i, c] of cache) {
-        let bytes;
-        let text;
+  // At the end of a successful run that compiled something afresh, the cache is written anew by its
+  // own chunk (build/bundle.mjs, saveCache), compiled only then.
+  if (file)
+    process.once('exit', (code) => {
+      if (code === 0 && stale)
         try {
-          bytes = c.fresh ? mods[i] && c.script.createCachedData() : c.length ? Buffer.from(readAt(c.at, c.length)) : undefined;
-          text = typeof c.text === 'string' ? Buffer.from(c.text, 'latin1') : c.text && Buffer.from(readAt(textsAt + c.text[0], c.text[1] - c.text[0]));
-        } catch {
-          continue;
-        }
-        if (!bytes) continue;
-        // loaded: this run used it. A chunk kept from an earlier run (an error path, a repair) is
-        // compiled when needed, not ahead in every run.
-        index.push([i, bytes.length, text ? text.length : 0, mods[i] ? 1 : 0]);
-        codes.push(bytes);
-        if (text) textBlobs.push(text);
-      }
-      const all = Buffer.concat([Buffer.from(`${KEY}${JSON.stringify(index)}\n`, 'latin1'), ...codes, ...textBlobs]);
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${file}.${process.pid}.tmp`;
-      const out = fs.openSync(tmp, 'wx', 0o600);
-      try {
-        fs.writeSync(out, all);
-      } finally {
-        fs.closeSync(out);
-      }
-      fs.renameSync(tmp, file);
-    } catch {}
-  };
-  if (file) process.once('exit', save);
+          new vm.Script(unpack(SAVE_CHUNK)).runInThisContext()(fs, dir, file, KEY, SUMS, cache, mods, readCode, allTexts);
+        } catch {}
+    });
 
   const mods = [];
   const compile = (i) => {
     const c = cache.get(i) ?? { length: 0 };
     let text;
     let code;
+    if (c.text && typeof c.text !== 'string') text = allTexts()?.slice(c.text[0], c.text[1]);
     try {
-      if (c.text && typeof c.text !== 'string') {
-        texts ??= readAt(textsAt, textsEnd - textsAt).latin1Slice();
-        text = texts.slice(c.text[0], c.text[1]);
-      }
-      if (c.length) code = readAt(c.at, c.length);
+      if (c.length) code = readCode(c);
     } catch {
-      [text, code, c.length] = [undefined, undefined, 0];
+      c.length = 0;
     }
     if (text === undefined) {
       text = unpack(i);
@@ -576,6 +629,59 @@ function boot() {
   };
   load(0);
   setTimeout(ahead, 0).unref();
+}
+
+// The cache writer, the chunk pmenomssl:save, called by the loader at the exit of a successful run that
+// compiled something afresh (a chunk new to the cache, or one whose part failed its checksum) with
+// what it needs of the loader's. It writes the file boot() reads (see there), each part read back
+// from the old file, and checked, unless this run compiled it. A temporary file, synced to disk,
+// then renamed over the old one: after a power cut the file is the old one or the new one, whole,
+// not one with zeroed blocks. Any failure (a full disk: writeSync throws, or writes less than all)
+// removes the temporary file and leaves the old cache as it was.
+function saveCache(fs, dir, file, KEY, SUMS, cache, mods, readCode, allTexts) {
+  'use strict';
+  const codes = [];
+  const textBlobs = [];
+  const index = [];
+  // In the order this run loaded them (then the rest): the order to compile ahead in.
+  for (const [i, c] of cache) {
+    let bytes;
+    let text;
+    try {
+      bytes = c.fresh ? mods[i] && c.script.createCachedData() : c.length ? Buffer.from(readCode(c)) : undefined;
+      text = typeof c.text === 'string' ? c.text : c.text && allTexts()?.slice(c.text[0], c.text[1]);
+    } catch {
+      continue;
+    }
+    if (!bytes) continue;
+    text = text ? Buffer.from(text, 'latin1') : undefined;
+    // loaded: this run used it. A chunk kept from an earlier run (an error path, a repair) is
+    // compiled when needed, not ahead in every run.
+    index.push([i, bytes.length, text ? text.length : 0, mods[i] ? 1 : 0]);
+    codes.push(bytes);
+    if (text) textBlobs.push(text);
+  }
+  const texts = Buffer.concat(textBlobs);
+  const kind = codes.reduce((n, b) => n + b.length, texts.length) > 131072 ? 'z' : 'j';
+  const sum = SUMS[kind]();
+  index.forEach((e, k) => e.push(sum(codes[k], codes[k].length)));
+  const line = Buffer.from(`${JSON.stringify(index)}\n`, 'latin1');
+  const all = Buffer.concat([Buffer.from(`${KEY}${kind} ${sum(line, line.length - 1)} ${sum(texts, texts.length)}\n`, 'latin1'), line, ...codes, texts]);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const out = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    try {
+      if (fs.writeSync(out, all) !== all.length) throw new Error('pmenomssl: code cache: short write');
+      fs.fsyncSync(out);
+    } finally {
+      fs.closeSync(out);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 // PMENOMSSL_TRACE=1 node build/bundle.mjs: a loader that tells on stderr, at exit, where its time
@@ -672,9 +778,17 @@ const TAIL = `function __table(){/*${JSON.stringify({ T: table, N: Object.fromEn
 const TAIL_MAX = 65536;
 if (TAIL.length > TAIL_MAX - 16) throw new Error(`the chunk table is ${TAIL.length} bytes, more than the loader reads (${TAIL_MAX})`);
 if (TAIL.indexOf('*/') !== TAIL.length - 3) throw new Error('the chunk table holds */');
-const loader = (await transform(`(${bootText.replaceAll('TAIL_MAX', String(TAIL_MAX)).replaceAll('BUILD_ID', JSON.stringify(buildId))})();`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim();
+const bootDone = bootText
+  .replaceAll('TAIL_MAX', String(TAIL_MAX))
+  .replaceAll('BUILD_ID', JSON.stringify(buildId))
+  .replaceAll('SAVE_CHUNK', String(SAVE_CHUNK))
+  .replaceAll('SUM_CHUNK', String(SUM_CHUNK))
+  .replaceAll('NODE_MIN', String((Number(nodeNeed[1]) * 1e3 + Number(nodeNeed[2])) * 1e3 + Number(nodeNeed[3])))
+  .replaceAll('NODE_NEED', nodeNeed.slice(1).join('.'));
+const loader = (await transform(`(${bootDone})();`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim();
 if (loader.split('\n').includes('0;')) throw new Error('the loader has a line "0;", which ends its here-document');
-if (!process.env.PMENOMSSL_TRACE && loader.length > 4096) warn(`the loader is ${loader.length} bytes: dash forks to write a here-document over 4096`);
+// (dash writes a here-document of up to 4096 bytes, its last newline included, without a fork)
+if (!process.env.PMENOMSSL_TRACE && loader.length + 1 > 4096) warn(`the loader is ${loader.length} bytes: dash forks to write a here-document over 4096 (its newline included)`);
 const js = [
   ...LAUNCHER,
   loader,

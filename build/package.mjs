@@ -1,7 +1,7 @@
 // `npm run package`: builds the installable packages into dist/.
 //
 //   pmenomssl_<ver>_all.deb, pmenomssl-<ver>-1.noarch.rpm
-//       dist/pmenomssl (needs Node.js >= 20 from the distribution or NodeSource)
+//       dist/pmenomssl (needs Node.js >= package.json's engines.node, from the distribution or NodeSource)
 //   pmenomssl-standalone_<ver>_amd64.deb, pmenomssl-standalone-<ver>-1.x86_64.rpm
 //       dist/pmenomssl-standalone (build/sea.mjs: the bundle inside its own node binary; no Node.js
 //       dependency, architecture-specific, conflicts with the node variant)
@@ -37,6 +37,13 @@ import { buildStandalone } from './sea.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const here = path.join(root, 'build');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+// The oldest Node.js the code runs on: package.json's engines.node (">=X.Y.Z"), the one place it is
+// written; build/bundle.mjs makes the loader refuse an older one.
+const NODE_MIN = /^>=\s*(\d+\.\d+\.\d+)$/.exec(pkg.engines?.node ?? '')?.[1];
+if (!NODE_MIN) {
+  console.error(`package: package.json engines.node must read >=X.Y.Z, not ${JSON.stringify(pkg.engines?.node)}`);
+  process.exit(1);
+}
 
 const FALLBACK_EPOCH = 1704067200; // 2024-01-01T00:00:00Z, for a tree without git history
 const BIN_PATH = 'usr/local/mgr5/processing/pmenomssl';
@@ -51,23 +58,23 @@ const DESCRIPTION = [
   '/usr/local/mgr5/etc/xml/billmgr_mod_pmenomssl.xml; BILLmanager core must be restarted to load',
   'it (mgrctl -m billmgr exit), which the install script does when BILLmanager is present.',
 ];
-const DESCRIPTION_NODE = [...DESCRIPTION, 'This variant runs on the system Node.js (>= 20).'];
+const DESCRIPTION_NODE = [...DESCRIPTION, `This variant runs on the system Node.js (>= ${NODE_MIN}).`];
 const DESCRIPTION_STANDALONE = [
   ...DESCRIPTION,
   'This variant is a standalone executable with its own embedded Node.js runtime',
   '(a Node.js single executable application): it needs no nodejs package.',
 ];
 
-// RPM dependency on Node.js >= 20. An RPM version comparison takes a missing epoch as 0, and every
-// EL build of nodejs carries one: AlmaLinux/Rocky 9 AppStream's default nodejs 16 and its module
-// streams nodejs:18/20/22 are Epoch 1 (nodejs-1:16.20.2-…el9, nodejs-1:20.x-…module+el9…), NodeSource's
-// current RPMs are Epoch 2 (nodejs-2:20.x-1nodesource). So a plain `nodejs >= 20` means 0:20 and is
-// met by AppStream's 1:16 — useless — and `(nodejs >= 1:20 or nodejs >= 20)` is the same as it.
-// `nodejs >= 1:20` alone would take NodeSource's 2:18. Hence one band per epoch, each requiring
-// 20 or later within it (rich dependency, rpm >= 4.13: EL8 and EL9 have it); dnf then asks for the
-// nodejs:20 (or later) module stream or NodeSource, and refuses AppStream's default 16.
-const RPM_REQUIRES_NODE =
-  'Requires: ((nodejs >= 20 with nodejs < 1:0) or (nodejs >= 1:20 with nodejs < 2:0) or nodejs >= 2:20)';
+// RPM dependency on Node.js >= NODE_MIN (20.18.1 as written). An RPM version comparison takes a
+// missing epoch as 0, and every EL build of nodejs carries one: AlmaLinux/Rocky 9 AppStream's default
+// nodejs 16 and its module streams nodejs:18/20/22 are Epoch 1 (nodejs-1:16.20.2-…el9,
+// nodejs-1:20.x-…module+el9…), NodeSource's current RPMs are Epoch 2 (nodejs-2:20.x-1nodesource). So a
+// plain `nodejs >= 20.18.1` means 0:20.18.1 and is met by AppStream's 1:16 — useless — and
+// `(nodejs >= 1:20.18.1 or nodejs >= 20.18.1)` is the same as it. `nodejs >= 1:20.18.1` alone would take
+// NodeSource's 2:18. Hence one band per epoch, each requiring NODE_MIN or later within it (rich
+// dependency, rpm >= 4.13: EL8 and EL9 have it); dnf then asks for a recent enough nodejs:20 (or
+// later) module stream or NodeSource, and refuses AppStream's default 16 and an older 20.
+const RPM_REQUIRES_NODE = `Requires: ((nodejs >= ${NODE_MIN} with nodejs < 1:0) or (nodejs >= 1:${NODE_MIN} with nodejs < 2:0) or nodejs >= 2:${NODE_MIN})`;
 // The standalone is the node binary (Node 20's official build toolchain: glibc >= 2.28, libstdc++
 // from GCC >= 5, libgcc_s); RPM takes these from the ELF file itself (AutoReq), DEB states them.
 const DEB_DEPENDS_STANDALONE = 'libc6 (>= 2.28), libgcc-s1 | libgcc1, libstdc++6 (>= 5.2)';
@@ -282,7 +289,7 @@ function main() {
       bin,
       debArch: 'all',
       rpmArch: 'noarch',
-      debDepends: 'nodejs (>= 20)',
+      debDepends: `nodejs (>= ${NODE_MIN})`,
       rpmRequires: RPM_REQUIRES_NODE,
       rpmAutoReq: false,
       conflicts: 'pmenomssl-standalone',

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { readChunks } from './support/chunks';
 import { createRig, type Rig } from './support/rig';
@@ -19,30 +20,69 @@ after(async () => rig?.close());
 const file = (command: string) => path.join(dir, `${command}.v8`);
 const mode = (f: string) => fs.statSync(f).mode & 0o777;
 
-/** The loader's cache file: a key line, an index line ([chunk, code length, text length, loaded]…), the codes, then the texts. */
+/**
+ * The loader's checksums (build/bundle.mjs, boot()): j, for a file of up to 128 kB, a multiply-xorshift
+ * hash of the 32-bit (little-endian) words, then of the last bytes, from the length; z, CRC-32.
+ */
+function jsum(b: Buffer): number {
+  let h = b.length;
+  let i = 0;
+  for (; i + 4 <= b.length; i += 4) {
+    h = Math.imul(h ^ b.readInt32LE(i), 16777619);
+    h ^= h >>> 15;
+  }
+  for (; i < b.length; i++) {
+    h = Math.imul(h ^ b[i]!, 16777619);
+    h ^= h >>> 15;
+  }
+  return h;
+}
+const SUMS: Record<string, (b: Buffer) => number> = { j: jsum, z: (b) => zlib.crc32(b) };
+
+/**
+ * The loader's cache file: a key line that ends with the checksum's kind, the index line's checksum and
+ * the texts'; an index line ([chunk, code length, text length, loaded, code checksum]…); the codes;
+ * then the texts. Every checksum is checked here.
+ */
 interface CacheEntry {
   chunk: number;
   code: Buffer;
   text: Buffer;
   loaded: number;
 }
-function readCache(bytes: Buffer): { key: string; entries: CacheEntry[] } {
+function readCache(bytes: Buffer): { key: string; kind: string; entries: CacheEntry[] } {
   const k = bytes.indexOf(10);
   const n = bytes.indexOf(10, k + 1);
-  const index = JSON.parse(bytes.subarray(k + 1, n).toString('latin1')) as [number, number, number, number][];
+  const [kind, indexSum, textsSum] = bytes.subarray(0, k).toString('latin1').split(' ').slice(-3) as [string, string, string];
+  const sum = SUMS[kind]!;
+  assert.ok(sum, `a checksum of kind ${kind}`);
+  assert.equal(sum(bytes.subarray(k + 1, n)), Number(indexSum), "the index line's checksum");
+  const index = JSON.parse(bytes.subarray(k + 1, n).toString('latin1')) as [number, number, number, number, number][];
   let at = n + 1;
-  let textAt = at + index.reduce((sum, e) => sum + e[1], 0);
-  const entries = index.map(([chunk, codeLength, textLength, loaded]) => {
+  const textsAt = at + index.reduce((total, e) => total + e[1], 0);
+  let textAt = textsAt;
+  const entries = index.map(([chunk, codeLength, textLength, loaded, codeSum]) => {
     const code = bytes.subarray(at, (at += codeLength));
+    assert.equal(sum(code), codeSum, `chunk ${chunk}'s code checksum`);
     const text = bytes.subarray(textAt, (textAt += textLength));
     return { chunk, code, text, loaded };
   });
   assert.equal(textAt, bytes.length, 'the index accounts for every byte');
-  return { key: bytes.subarray(0, k + 1).toString('latin1'), entries };
+  assert.equal(sum(bytes.subarray(textsAt)), Number(textsSum), "the texts' checksum");
+  return { key: bytes.subarray(0, k + 1).toString('latin1').split(' ').slice(0, -3).join(' ') + ' ', kind, entries };
 }
-function writeCache(key: string, entries: CacheEntry[]): Buffer {
-  const index = entries.map((e) => [e.chunk, e.code.length, e.text.length, e.loaded]);
-  return Buffer.concat([Buffer.from(`${key}${JSON.stringify(index)}\n`, 'latin1'), ...entries.map((e) => e.code), ...entries.map((e) => e.text)]);
+function writeCache(key: string, kind: string, entries: CacheEntry[]): Buffer {
+  const sum = SUMS[kind]!;
+  const index = Buffer.from(JSON.stringify(entries.map((e) => [e.chunk, e.code.length, e.text.length, e.loaded, sum(e.code)])), 'latin1');
+  const texts = Buffer.concat(entries.map((e) => e.text));
+  return Buffer.concat([Buffer.from(`${key}${kind} ${sum(index)} ${sum(texts)}\n`, 'latin1'), index, Buffer.from('\n'), ...entries.map((e) => e.code), texts]);
+}
+/** Where the codes and the texts lie in a cache file (its index line read alone). */
+function regions(bytes: Buffer): { codes: number; texts: number } {
+  const k = bytes.indexOf(10);
+  const n = bytes.indexOf(10, k + 1);
+  const index = JSON.parse(bytes.subarray(k + 1, n).toString('latin1')) as number[][];
+  return { codes: n + 1, texts: n + 1 + index.reduce((total, e) => total + e[1]!, 0) };
 }
 
 async function features(): Promise<string> {
@@ -85,6 +125,90 @@ describe('the code cache', () => {
     assert.ok(fs.statSync(file('features')).size > 1000);
   });
 
+  it('a damaged cache is checked, not used (a zeroed tail of its code, a flipped byte, its texts blanked): runs exit as usual, and the file is written anew', async () => {
+    const approver = (domain: string) => rig.run(['--command', 'approver', '--module', '1', '--domain', domain]);
+    // features' cache is small and approver's large: the two kinds of checksum.
+    for (const command of ['features', 'approver']) fs.rmSync(file(command), { force: true });
+    await features();
+    const listed = await approver('www.example.com');
+    assert.equal(listed.code, 0, listed.stdout + listed.stderr);
+    const good = { features: fs.readFileSync(file('features')), approver: fs.readFileSync(file('approver')) };
+    assert.equal(readCache(good.features).kind, 'j');
+    assert.equal(readCache(good.approver).kind, 'z');
+    const damages: Record<string, (b: Buffer) => void> = {
+      // the last 4 kB of the code caches, as a power cut can leave a file written without fsync
+      'zeroed tail': (b) => b.fill(0, regions(b).texts - 4096, regions(b).texts),
+      // in the first chunk's code, which every run loads
+      'flipped byte': (b) => {
+        b[regions(b).codes + 1000]! ^= 0x10;
+      },
+      'texts blanked': (b) => b.fill(0x20, regions(b).texts),
+    };
+    for (const [what, damage] of Object.entries(damages)) {
+      for (const command of ['features', 'approver'] as const) {
+        const bytes = Buffer.from(good[command]);
+        damage(bytes);
+        fs.writeFileSync(file(command), bytes, { mode: 0o600 });
+        const damaged = fs.statSync(file(command)).ino;
+        if (command === 'approver') {
+          // The error path, with the damaged cache: error XML and exit 1, as usual; nothing written.
+          const refused = await approver('not a domain!');
+          assert.deepEqual([refused.code, refused.signal, refused.stderr], [1, null, ''], `${what}, approver's error path: ${refused.stdout}${refused.stderr}`);
+          assert.match(refused.stdout, /^<doc><error type="value" object="domain"/, `${what}, approver's error path`);
+          assert.equal(fs.statSync(file(command)).ino, damaged, `${what}: a failed run writes no cache`);
+          const r = await approver('www.example.com');
+          assert.deepEqual([r.code, r.signal, r.stderr, r.stdout], [0, null, '', listed.stdout], `${what}, approver`);
+        } else {
+          assert.equal(await features(), expected, `${what}, features`);
+        }
+        const rewritten = fs.statSync(file(command)).ino;
+        assert.notEqual(rewritten, damaged, `${what}: ${command}'s cache is written anew`);
+        readCache(fs.readFileSync(file(command)));
+        // …and good: the next run uses it as it is.
+        if (command === 'approver') assert.equal((await approver('www.example.com')).stdout, listed.stdout);
+        else await features();
+        assert.equal(fs.statSync(file(command)).ino, rewritten, `${what}: ${command}'s new cache is used`);
+      }
+    }
+  });
+
+  it('is written to a temporary file, synced, then renamed; a full disk or a short write leaves no temporary file and the old cache as it was', async () => {
+    const faults = path.join(rig.root, 'disk-faults.log');
+    const run = (fault: string) =>
+      rig.run(['--command', 'features'], {
+        env: { NODE_OPTIONS: `--require ${path.join(__dirname, 'support', 'disk-faults.cjs')}`, PMENOMSSL_TEST_DISK: fault, PMENOMSSL_TEST_DISK_LOG: faults },
+      });
+    const leftovers = () => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+    // No fault: the calls on the temporary file, in order.
+    fs.rmSync(file('features'), { force: true });
+    fs.rmSync(faults, { force: true });
+    const r = await run('');
+    assert.deepEqual([r.code, r.stderr, r.stdout], [0, '', expected]);
+    assert.deepEqual(fs.readFileSync(faults, 'utf8').trim().split('\n'), ['open', 'write', 'fsync', 'close', 'rename']);
+    const good = fs.readFileSync(file('features'));
+    const missing = readCache(good);
+    // A full disk while the first cache is written: the run succeeds, and no file is left behind.
+    fs.rmSync(file('features'));
+    for (const fault of ['enospc', 'short']) {
+      const first = await run(fault);
+      assert.deepEqual([first.code, first.stderr, first.stdout], [0, '', expected], fault);
+      assert.deepEqual(leftovers(), [], `${fault}: no temporary file left`);
+      assert.equal(fs.existsSync(file('features')), false, `${fault}: nothing renamed into place`);
+    }
+    // …and while a cache that lacks a chunk is written anew: the old one stays, byte for byte.
+    const old = writeCache(missing.key, missing.kind, missing.entries.slice(0, -1));
+    for (const fault of ['enospc', 'short']) {
+      fs.writeFileSync(file('features'), old, { mode: 0o600 });
+      const again = await run(fault);
+      assert.deepEqual([again.code, again.stderr, again.stdout], [0, '', expected], fault);
+      assert.deepEqual(leftovers(), [], `${fault}: no temporary file left`);
+      assert.deepEqual(fs.readFileSync(file('features')), old, `${fault}: the old cache as it was`);
+    }
+    // The disk has room again: the next run writes it.
+    assert.equal(await features(), expected);
+    assert.equal(readCache(fs.readFileSync(file('features'))).entries.length, missing.entries.length);
+  });
+
   it('a cache missing a chunk: that one is compiled, the others kept byte for byte, texts included; the next run writes nothing', async () => {
     // approver's code (the public suffix list) is a compressed chunk: its text is in the cache too.
     const approver = () => rig.run(['--command', 'approver', '--module', '1', '--domain', 'www.example.com']);
@@ -95,7 +219,7 @@ describe('the code cache', () => {
     assert.ok(full.entries.some((e) => e.text.length > 0), 'a compressed chunk with its text');
     // The same file without its last chunk.
     const dropped = full.entries.at(-1)!;
-    fs.writeFileSync(file('approver'), writeCache(full.key, full.entries.slice(0, -1)), { mode: 0o600 });
+    fs.writeFileSync(file('approver'), writeCache(full.key, full.kind, full.entries.slice(0, -1)), { mode: 0o600 });
     assert.equal((await approver()).stdout, good.stdout);
     const again = readCache(fs.readFileSync(file('approver')));
     assert.deepEqual(

@@ -177,6 +177,31 @@ describe('launcher', () => {
     assert.equal(out, '<doc>the other build</doc>\n');
   });
 
+  it("a Node.js older than package.json's engines.node: BILLmanager's error XML naming both versions, exit 1", async () => {
+    const need = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node.replace(/^>=\s*/, '');
+    const [major, minor, patch] = need.split('.').map(Number) as [number, number, number];
+    // Node 20.15.0 (no process.getBuiltinModule), as the loader sees it: process.version from a preload.
+    const older = patch > 0 ? `v${major}.${minor}.${patch - 1}` : minor > 0 ? `v${major}.${minor - 1}.99` : `v${major - 1}.99.99`;
+    const preload = path.join(rig.root, 'older-node.cjs');
+    for (const [version, refused] of [[older, true], ['v20.15.0', true], [`v${need}`, false], [`v${major + 1}.0.0`, false]] as const) {
+      fs.writeFileSync(preload, `Object.defineProperty(process, 'version', { value: ${JSON.stringify(version)} });\n`);
+      for (const [args, via] of [
+        [['--command', 'features'], undefined],
+        [['--command', 'sync_item', '--item', String(item)], undefined],
+        [['--command', 'features'], [process.execPath]],
+      ] as const) {
+        const r = await rig.run([...args], { env: { NODE_OPTIONS: `--require ${preload}` }, via: via && [...via] });
+        const what = `${version}, ${args[1]}${via ? ', node pmenomssl' : ''}`;
+        if (!refused) {
+          assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
+          continue;
+        }
+        const v = `${version}; pmenomssl needs Node.js ${need} or later`;
+        assert.deepEqual([r.code, r.stderr, r.stdout], [1, '', `<doc><error type="value" object="node" value="${v}"><param name="value">${v}</param></error></doc>\n`], what);
+      }
+    }
+  });
+
   it('a forged hand-over is not taken: a process not our child', async () => {
     for (const s of (await run('sync_item', forge(`${HEREDOCS('true //\n')}PMENOMSSL_SHELL='1 4 6 9'; export PMENOMSSL_SHELL`))).spawns) spawned(s);
   });

@@ -17,14 +17,17 @@ const DIST = path.join(REPO, 'dist');
 const BUNDLE = path.join(DIST, 'pmenomssl');
 const STANDALONE = path.join(DIST, 'pmenomssl-standalone');
 const XML_SRC = path.join(REPO, 'etc', 'xml', 'billmgr_mod_pmenomssl.xml');
-const NPM_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version;
+const PKG_JSON = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+const NPM_VERSION = PKG_JSON.version;
+/** The oldest Node.js the module runs on, package.json's engines.node: the packages' floor too. */
+const NODE_MIN = /^>=\s*(\d+\.\d+\.\d+)$/.exec(PKG_JSON.engines.node)![1]!;
 const VERSION = NPM_VERSION.replace('-', '~').replace(/[-+]/g, '.');
 const ARCH = ({ x64: { deb: 'amd64', rpm: 'x86_64' }, arm64: { deb: 'arm64', rpm: 'aarch64' } } as const)[process.arch as 'x64'];
 
 const BIN = 'usr/local/mgr5/processing/pmenomssl';
 const XML = 'usr/local/mgr5/etc/xml/billmgr_mod_pmenomssl.xml';
 const MGR5_DIRS = ['usr/local/mgr5', 'usr/local/mgr5/processing', 'usr/local/mgr5/etc', 'usr/local/mgr5/etc/xml'];
-const RICH_NODE = '((nodejs >= 20 with nodejs < 1:0) or (nodejs >= 1:20 with nodejs < 2:0) or nodejs >= 2:20)';
+const RICH_NODE = `((nodejs >= ${NODE_MIN} with nodejs < 1:0) or (nodejs >= 1:${NODE_MIN} with nodejs < 2:0) or nodejs >= 2:${NODE_MIN})`;
 
 const PKG = {
   deb: path.join(DIST, `pmenomssl_${VERSION}_all.deb`),
@@ -157,12 +160,12 @@ function dpkgRoot(root: string, ...args: string[]): Run {
 
 const rpmRoot = (root: string, ...args: string[]) => sh('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', ...args]);
 
-describe('pmenomssl (needs Node.js >= 20)', () => {
+describe(`pmenomssl (needs Node.js >= ${NODE_MIN})`, () => {
   it('deb: name, version, arch, dependency, conflicts, description', () => {
     assert.equal(debField(PKG.deb, 'Package'), 'pmenomssl');
     assert.equal(debField(PKG.deb, 'Version'), VERSION);
     assert.equal(debField(PKG.deb, 'Architecture'), 'all');
-    assert.equal(debField(PKG.deb, 'Depends'), 'nodejs (>= 20)');
+    assert.equal(debField(PKG.deb, 'Depends'), `nodejs (>= ${NODE_MIN})`);
     assert.equal(debField(PKG.deb, 'Conflicts'), 'pmenomssl-standalone');
     assert.equal(debField(PKG.deb, 'Replaces'), 'pmenomssl-standalone');
     assert.match(debField(PKG.deb, 'Description'), /^BILLmanager 6 processing module that sells ENOM SSL certificates\n/);
@@ -181,7 +184,16 @@ describe('pmenomssl (needs Node.js >= 20)', () => {
 
   it('rpm: the two files, root:root, 0755 and 0644, and no directory', () => assertRpmFiles(PKG.rpm, BUNDLE));
 
-  it('rpm: the nodejs dependency wants 20 or later whatever the epoch (EL AppStream 1:, NodeSource 2:)', () => {
+  it("deb and rpm: the nodejs floor is package.json's engines.node", () => {
+    assert.match(PKG_JSON.engines.node, /^>=\s*\d+\.\d+\.\d+$/);
+    const floors = (s: string) => [...s.matchAll(/nodejs \(?>= (?:\d+:)?(\d+\.\d+\.\d+)/g)].map((m) => m[1]);
+    assert.deepEqual(floors(debField(PKG.deb, 'Depends')), [NODE_MIN]);
+    const requires = rpmQuery(PKG.rpm, '--requires').split('\n').filter((r) => r.includes('nodejs'));
+    assert.deepEqual(floors(requires.join('\n')), [NODE_MIN, NODE_MIN, NODE_MIN], 'one floor per epoch band');
+    assert.match(debField(PKG.deb, 'Description'), new RegExp(`system Node\\.js \\(>= ${NODE_MIN.replaceAll('.', '\\.')}\\)`));
+  });
+
+  it(`rpm: the nodejs dependency wants ${NODE_MIN} or later whatever the epoch (EL AppStream 1:, NodeSource 2:)`, () => {
     const top = mkroot('fake-rpms');
     const spec = path.join(top, 'fake.spec');
     fs.writeFileSync(
@@ -203,24 +215,28 @@ describe('pmenomssl (needs Node.js >= 20)', () => {
       ok('rpm', ['--root', root, '--dbpath', '/db', '-i', '--justdb', '--nodeps', binsh, provider]);
       return sh('rpm', ['--root', root, '--dbpath', '/db', '-i', '--test', pkg]).code === 0;
     };
+    // The floor, a release just under it, and 20.15 (no process.getBuiltinModule), in every epoch.
+    const [major, minor, patch] = NODE_MIN.split('.').map(Number) as [number, number, number];
+    const under = patch > 0 ? `${major}.${minor}.${patch - 1}` : `${major}.${minor - 1}.99`;
+    const newer = (v: string) => {
+      const [a, b, c] = v.split('.').map(Number) as [number, number, number];
+      return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
+    };
+    const versions = ['16.20.2', '18.20.4', '20.15.1', under, NODE_MIN, '22.11.0'];
     const verdicts: Record<string, boolean> = {};
-    for (const evr of ['0:18.19.0', '0:20.18.1', '1:16.20.2', '1:18.20.4', '1:20.18.2', '1:22.11.0', '2:18.20.8', '2:20.20.2', '2:22.12.0']) {
-      const [epoch] = evr.split(':');
-      const provider = build('nodejs', evr, epoch === '0' ? [] : ['--define', `fepoch ${epoch}`]);
-      verdicts[evr] = satisfied(provider, PKG.rpm);
-      if (evr === '1:16.20.2') assert.equal(satisfied(provider, naive), true, 'the naive dependency takes nodejs 1:16');
+    const expected: Record<string, boolean> = {};
+    for (const epoch of ['0', '1', '2']) {
+      for (const v of versions) {
+        const evr = `${epoch}:${v}`;
+        const provider = build('nodejs', evr, epoch === '0' ? [] : ['--define', `fepoch ${epoch}`]);
+        verdicts[evr] = satisfied(provider, PKG.rpm);
+        expected[evr] = newer(v);
+        if (evr === '1:16.20.2') assert.equal(satisfied(provider, naive), true, 'the naive dependency takes nodejs 1:16');
+      }
     }
-    assert.deepEqual(verdicts, {
-      '0:18.19.0': false,
-      '0:20.18.1': true,
-      '1:16.20.2': false,
-      '1:18.20.4': false,
-      '1:20.18.2': true,
-      '1:22.11.0': true,
-      '2:18.20.8': false,
-      '2:20.20.2': true,
-      '2:22.12.0': true,
-    });
+    assert.deepEqual(verdicts, expected);
+    assert.equal(expected[`2:${NODE_MIN}`], true);
+    assert.equal(expected['1:20.15.1'], false);
   });
 
   it('deb: dpkg --root installs it, postinst restarts the core, it runs, removal keeps the log', () => {
