@@ -669,6 +669,8 @@ function saveCache(fs, dir, file, KEY, SUMS, cache, mods, readCode, allTexts) {
   const all = Buffer.concat([Buffer.from(`${KEY}${kind} ${sum(line, line.length - 1)} ${sum(texts, texts.length)}\n`, 'latin1'), line, ...codes, texts]);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
+  // One by this name is a killed run's, whose pid this run has now: no live writer owns it.
+  fs.rmSync(tmp, { force: true });
   const out = fs.openSync(tmp, 'wx', 0o600);
   try {
     try {
@@ -681,6 +683,15 @@ function saveCache(fs, dir, file, KEY, SUMS, cache, mods, readCode, allTexts) {
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
+  }
+  // What runs killed while writing (a BILLmanager timeout) left: a write takes milliseconds, so a
+  // temporary file an hour old has no writer.
+  const now = Date.now();
+  for (const f of fs.readdirSync(dir)) {
+    if (!/^[a-z_]{1,32}\.v8\.\d+\.tmp$/.test(f)) continue;
+    try {
+      if (now - fs.lstatSync(`${dir}/${f}`).mtimeMs > 3_600_000) fs.rmSync(`${dir}/${f}`, { force: true });
+    } catch {}
   }
 }
 

@@ -65,12 +65,12 @@ const DESCRIPTION_STANDALONE = [
   '(a Node.js single executable application): it needs no nodejs package.',
 ];
 
-// RPM dependency on Node.js >= NODE_MIN (20.18.1 as written). An RPM version comparison takes a
+// RPM dependency on Node.js >= NODE_MIN (20.16.0 as written). An RPM version comparison takes a
 // missing epoch as 0, and every EL build of nodejs carries one: AlmaLinux/Rocky 9 AppStream's default
 // nodejs 16 and its module streams nodejs:18/20/22 are Epoch 1 (nodejs-1:16.20.2-…el9,
 // nodejs-1:20.x-…module+el9…), NodeSource's current RPMs are Epoch 2 (nodejs-2:20.x-1nodesource). So a
-// plain `nodejs >= 20.18.1` means 0:20.18.1 and is met by AppStream's 1:16 — useless — and
-// `(nodejs >= 1:20.18.1 or nodejs >= 20.18.1)` is the same as it. `nodejs >= 1:20.18.1` alone would take
+// plain `nodejs >= 20.16.0` means 0:20.16.0 and is met by AppStream's 1:16 — useless — and
+// `(nodejs >= 1:20.16.0 or nodejs >= 20.16.0)` is the same as it. `nodejs >= 1:20.16.0` alone would take
 // NodeSource's 2:18. Hence one band per epoch, each requiring NODE_MIN or later within it (rich
 // dependency, rpm >= 4.13: EL8 and EL9 have it); dnf then asks for a recent enough nodejs:20 (or
 // later) module stream or NodeSource, and refuses AppStream's default 16 and an older 20.

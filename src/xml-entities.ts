@@ -24,10 +24,14 @@ export function decodeXmlReferences(text: string): string {
   });
 }
 
-/** The first character reference to a character XML does not allow (`&#0;`, `&#xD800;`), if any. */
+/**
+ * The first character reference to a character XML does not allow (`&#0;`, `&#xD800;`), if any.
+ * Inside CDATA and comments `&#0;` is only text, and allowed.
+ */
 export function badCharReference(text: string): string | undefined {
   if (!text.includes('&#')) return undefined;
-  for (const m of text.matchAll(/&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));/g)) {
+  const markup = text.includes('<!') ? text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, '') : text;
+  for (const m of markup.matchAll(/&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));/g)) {
     const cp = m[1] !== undefined ? Number(m[1]) : parseInt(m[2]!, 16);
     if (!isXmlChar(cp)) return m[0];
   }

@@ -209,6 +209,21 @@ describe('the code cache', () => {
     assert.equal(readCache(fs.readFileSync(file('features'))).entries.length, missing.entries.length);
   });
 
+  it('a write removes the temporary files of runs killed while writing (an hour old), and leaves a fresh one alone', async () => {
+    const stale = path.join(dir, 'features.v8.4000001.tmp');
+    const fresh = path.join(dir, 'approver.v8.4000002.tmp');
+    fs.writeFileSync(stale, 'half a cache');
+    fs.writeFileSync(fresh, 'a writer at work');
+    const hourAgo = new Date(Date.now() - 3_700_000);
+    fs.utimesSync(stale, hourAgo, hourAgo);
+    fs.rmSync(file('features'), { force: true });
+    await features();
+    assert.ok(fs.existsSync(file('features')));
+    assert.equal(fs.existsSync(stale), false, 'the stale temporary file is gone');
+    assert.equal(fs.existsSync(fresh), true, 'a fresh one may be a live writer');
+    fs.rmSync(fresh);
+  });
+
   it('a cache missing a chunk: that one is compiled, the others kept byte for byte, texts included; the next run writes nothing', async () => {
     // approver's code (the public suffix list) is a compressed chunk: its text is in the cache too.
     const approver = () => rig.run(['--command', 'approver', '--module', '1', '--domain', 'www.example.com']);

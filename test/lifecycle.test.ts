@@ -457,7 +457,7 @@ describe('reopen (reissue)', () => {
     assert.equal(reissues(), 1);
     const retry = await run('reopen', item);
     ok(retry);
-    assert.deepEqual(retry.enom, [], 'the reissue under way is not requested again');
+    assert.deepEqual(retry.enom, ['CertGetCertDetail'], 'the reissue under way (ENOM says Processing) is not requested again');
     // (status 3 was saved by the first run; only what BILLmanager missed is sent)
     assert.deepEqual(retry.mgr, ['paramlist', 'service.postreopen']);
     assert.equal((await params(item)).service_status, '3');
@@ -469,6 +469,29 @@ describe('reopen (reissue)', () => {
     ok(again);
     assert.deepEqual(again.enom, ['CertReissueCert']);
     assert.equal(reissues(), 2);
+  });
+
+  it('a note of a reissue that is no longer under way does not stop a new one (the CA refused it; ENOM finished it)', async () => {
+    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue-stale.example.com', { approver_email: 'admin@example.com' });
+    ok(await run('open', item));
+    const certId = Number((await params(item)).enom_certid);
+    sim.issue(certId);
+    ok(await run('sync_item', item));
+    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [makeCsr('reissue-stale.example.com').csr, item]);
+    // refused by the CA: the sync that reports it ends the note
+    ok(await run('reopen', item));
+    sim.reject(certId);
+    ok(await run('sync_item', item));
+    assert.equal((await params(item)).service_status, '6');
+    sim.state.certs.get(certId)!.statusId = 4; // the old certificate is still good, and may be reissued
+    const afterRefusal = await run('reopen', item);
+    ok(afterRefusal);
+    assert.deepEqual(afterRefusal.enom, ['CertReissueCert']);
+    // issued at ENOM, not yet handed over: ENOM, asked, says it is not under way
+    sim.issue(certId);
+    const afterIssue = await run('reopen', item);
+    ok(afterIssue);
+    assert.deepEqual(afterIssue.enom, ['CertGetCertDetail', 'CertReissueCert']);
   });
 
   it('a changed CSR is sent even while an earlier reissue is noted', async () => {

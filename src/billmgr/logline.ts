@@ -52,9 +52,9 @@ const SECRET_PARAM_RE = /\b(pw|password|passwd|DBPassword)(=|:\s*|">|>)([^&\s<"]
 /** Removes private keys, secret-looking parameters and every registered secret from a text. */
 export function scrub(text: string): string {
   const out = scrubOnce(text);
-  // A copy written with character references (`P&#38;q`, any character of it) shows in the decoded
-  // text: then the decoded text, scrubbed, is what is written.
-  if (!out.includes('&#') || secretValues.size === 0) return out;
+  // A copy written with references (`P&#38;q`, `it&apos;s`, any character of it) shows in the
+  // decoded text: then the decoded text, scrubbed, is what is written.
+  if (!out.includes('&') || secretValues.size === 0) return out;
   const decoded = decodeXmlReferences(out);
   return [...secretValues].some((s) => decoded.includes(s)) ? scrubOnce(decoded) : out;
 }

@@ -65,6 +65,8 @@ export async function run(ctx: Context): Promise<void> {
     return;
   }
   if (status === SERVICE_STATUS.failed) {
+    // a reissue the CA refused is over: a later reopen asks ENOM again
+    clearReissueRequested(item.id);
     if (before !== String(SERVICE_STATUS.failed)) {
       // BILLmanager hears first, the status follows: a run that dies in between tells it again
       // rather than never. Once per certificate though (BILLmanager may refund on it): a status that

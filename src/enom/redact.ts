@@ -28,9 +28,9 @@ export function makeRedactor(secrets: string[]): Redactor {
   };
   return (text) => {
     const out = replace(text);
-    // A copy written with character references (`P&#38;q`, any character of it) shows in the
+    // A copy written with references (`P&#38;q`, `it&apos;s`, any character of it) shows in the
     // decoded text: then the decoded text, redacted, is what may be shown.
-    if (!out.includes('&#')) return out;
+    if (!out.includes('&')) return out;
     const decoded = decodeXmlReferences(out);
     return forms.some((f) => decoded.includes(f)) ? replace(decoded) : out;
   };

@@ -453,6 +453,17 @@ describe('redaction helpers', () => {
     assert.ok(!out.includes('S3cr3t'));
   });
 
+  test('the password disappears in any mix of XML references: &apos;, &#38;, &#x73;', () => {
+    const quoted = "it's-S3cret&1";
+    const r = makeRedactor([quoted]);
+    for (const echo of ['it&apos;s-S3cret&amp;1', 'it&#39;s-S3cret&#38;1', 'it&#x27;&#x73;-S3cret&amp;1']) {
+      const out = r(`<html><body><p>pw=${echo}</p></body></html>`);
+      assert.ok(!out.includes('S3cret'), out);
+      assert.match(out, /\[redacted\]/);
+    }
+    assert.equal(r('no secret &amp; nothing to decode'), 'no secret &amp; nothing to decode');
+  });
+
   test('private keys are removed, certificates shortened', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -57,6 +57,12 @@ describe('secrets never reach the log', () => {
     assert.match(text, /\[redacted\]/);
   });
 
+  it('finds a registered secret written with XML references (&apos;, &#38;)', () => {
+    registerSecret("db's-Pa55&x");
+    for (const echo of ['db&apos;s-Pa55&amp;x', 'db&#39;s-Pa55&#38;x']) assert.ok(!scrub(`Access denied: ${echo}`).includes('Pa55'), echo);
+    assert.equal(scrub('plain &amp; text'), 'plain &amp; text');
+  });
+
   it('removes private keys and pw= parameters from any text', () => {
     const { log, lines } = memoryLogger();
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1234\n-----END RSA PRIVATE KEY-----';

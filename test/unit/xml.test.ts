@@ -53,6 +53,15 @@ describe('XML from outside is hostile', () => {
       },
     );
   });
+  it('decodes character references as XML does, and refuses one to a character XML forbids (not in CDATA or a comment)', () => {
+    const doc = parseXml('<doc><pw>P&#38;q&#x26;&amp;#38;</pw><cdata><![CDATA[&#0; stays]]></cdata><!-- &#1; --></doc>', 'stdin');
+    assert.equal(text(child(doc, 'doc'), 'pw'), 'P&q&&#38;');
+    assert.equal(text(child(doc, 'doc'), 'cdata'), '&#0; stays');
+    for (const bad of ['<doc><a>&#0;</a></doc>', '<doc><a>&#xD800;</a></doc>', '<doc><a b="&#1;"/></doc>', '<doc><a>&#99999999;</a></doc>']) {
+      assert.throws(() => parseXml(bad, 'stdin'), (e: unknown) => e instanceof ModuleError && e.type === 'value' && /character reference/.test(e.message), bad);
+    }
+  });
+
   it('refuses oversized input', () => {
     assert.throws(() => parseXml(`<doc>${'a'.repeat(2 * 1024 * 1024)}</doc>`, 'stdin'), isValueError);
   });
