@@ -54,6 +54,18 @@ describe('check_connection from BILLmanager (settings on stdin)', () => {
     assert.match(e.value, /304155/);
   });
 
+  it('the password is taken as written, spaces included, on stdin as in the stored settings; the document may be pretty-printed', async () => {
+    sim.addAccount({ uid: 'spaced', pw: ' sp4ced-pw ' });
+    const pretty = (password: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<doc>\n  <processingmodule>\n    <id>1</id>\n    <url>${sim.url}</url>\n    <username>spaced</username>\n    <password>${password}</password>\n  </processingmodule>\n</doc>\n`;
+    const ok = await rig.run(['--command', 'check_connection'], { stdin: pretty(' sp4ced-pw ') });
+    assert.equal(ok.code, 0, ok.stdout);
+    // what check_connection accepts is what the stored settings will send: not a trimmed look-alike
+    expectError(await rig.run(['--command', 'check_connection'], { stdin: pretty('sp4ced-pw') }), 'invalid_login_or_passwd');
+    const stored = await rig.addModule({ url: sim.url, username: 'spaced', password: ' sp4ced-pw ' });
+    assert.equal((await rig.run(['--command', 'check_connection', '--module', String(stored)])).code, 0);
+  });
+
   it("this server's IP not allowlisted: ip_not_allowed, naming the IP ENOM saw", async () => {
     sim.addAccount({ uid: 'strict', pw: 'strict-pw-1', ipAllowlist: true, allowedIps: ['203.0.113.9'] });
     const r = await rig.run(['--command', 'check_connection'], { stdin: settings({ username: 'strict', password: 'strict-pw-1' }) });

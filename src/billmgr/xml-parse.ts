@@ -4,7 +4,7 @@ import { badCharReference, xmlEntityDecoder } from '../xml-entities';
 import { ModuleError } from './errors';
 import type { XmlNode } from './xml';
 
-const parser = new XMLParser({
+const OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   parseTagValue: false,
@@ -16,7 +16,10 @@ const parser = new XMLParser({
   entityDecoder: xmlEntityDecoder,
   // No callback here reads the path of a value: not building it as a string for every value.
   jPath: false,
-});
+} as const;
+const parser = new XMLParser(OPTIONS);
+/** For a document whose values are taken as written, spaces around them included (a password). */
+let untrimmed: XMLParser | undefined;
 
 /** Characters XML 1.0 does not allow anywhere in a document. */
 const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
@@ -25,7 +28,7 @@ const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
  * Parses a document from outside (stdin, mgrctl). Hostile by default: no DTDs (entity bombs), a size
  * cap, and well-formedness checked before the lenient parser sees it.
  */
-export function parseXml(text: string, object: string, maxBytes = 1024 * 1024): XmlNode {
+export function parseXml(text: string, object: string, maxBytes = 1024 * 1024, opts: { keepSpaces?: boolean } = {}): XmlNode {
   if (Buffer.byteLength(text) > maxBytes) {
     throw new ModuleError('value', `${object}: XML larger than ${maxBytes} bytes`, { object, value: 'too large' });
   }
@@ -55,7 +58,7 @@ export function parseXml(text: string, object: string, maxBytes = 1024 * 1024): 
     throw new ModuleError('value', `${object}: malformed XML (${code} at ${at})`, { object, value: `malformed XML at ${at}` });
   }
   try {
-    return parser.parse(text) as XmlNode;
+    return (opts.keepSpaces ? (untrimmed ??= new XMLParser({ ...OPTIONS, trimValues: false })) : parser).parse(text) as XmlNode;
   } catch {
     // Well-formed but beyond the parser's limits (e.g. nested deeper than it accepts). The parser's
     // own message may quote the document, so it is not passed on, not even as the cause.

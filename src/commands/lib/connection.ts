@@ -43,10 +43,12 @@ export function validateConnection(raw: Record<string, string | undefined>, sour
 
 /** `<doc><processingmodule><url>…</url><username>…</username><password>…</password></processingmodule></doc>` */
 export function connectionFromXml(xml: string): Connection & { id?: number } {
-  const doc = child(parseXml(xml, 'stdin'), 'doc');
+  // Values as written: a password's spaces are part of it, as in the stored settings (the URL and
+  // user name are trimmed by the schema either way).
+  const doc = child(parseXml(xml, 'stdin', undefined, { keepSpaces: true }), 'doc');
   const pm = child(doc, 'processingmodule');
   if (!pm) throw new ModuleError('missing', 'stdin: no <doc><processingmodule> element', { object: 'processingmodule' });
-  const id = Number(text(pm, 'id'));
+  const id = Number(text(pm, 'id')?.trim());
   const conn = validateConnection({ url: text(pm, 'url'), username: text(pm, 'username'), password: text(pm, 'password') }, 'stdin');
   return Number.isInteger(id) && id > 0 ? { ...conn, id } : conn;
 }
