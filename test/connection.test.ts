@@ -209,6 +209,20 @@ describe('the connection wizard', () => {
     assert.deepEqual(doc.slist.val.map((v: { key: string }) => v.key), ['https://reseller.enom.com/interface.asp', 'https://resellertest.enom.com/interface.asp']);
   });
 
+  it("tune_connection fills the root's empty <url>, never one in a comment or a CDATA section, and leaves an ambiguous form to the admin", async () => {
+    const run = async (stdin: string) => {
+      const r = await rig.run(['--command', 'tune_connection'], { stdin });
+      assert.equal(r.code, 0, r.stdout);
+      return r.stdout;
+    };
+    const commented = await run('<!-- <url/> --><doc><note><![CDATA[<url/>]]></note><url><![CDATA[]]></url></doc>');
+    assert.equal(parser.parse(commented).doc.url, 'https://reseller.enom.com/interface.asp');
+    assert.match(commented, /^<!-- <url\/> --><doc><note><!\[CDATA\[<url\/>\]\]><\/note><url>https:/);
+    // a nested empty <url/> and the root's: the text alone cannot say which is which
+    const nested = await run('<doc><metadata><field><url/></field></metadata><url/></doc>');
+    assert.match(nested, /^<doc><metadata><field><url\/><\/field><\/metadata><url\/><slist name="url">/);
+  });
+
   it('tune_connection keeps a URL the admin chose', async () => {
     const r = await rig.run(['--command', 'tune_connection'], { stdin: '<doc><url>https://resellertest.enom.com/interface.asp</url></doc>' });
     assert.equal(parser.parse(r.stdout).doc.url, 'https://resellertest.enom.com/interface.asp');
