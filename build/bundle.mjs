@@ -495,11 +495,10 @@ function boot() {
   //   unrolled 64 words a turn so that V8 keeps it in its baseline compiler: TurboFan, which no warm
   //   run starts otherwise, costs ~3 ms the first time (node:zlib would cost ~4 ms to load);
   // - z, for a larger one (approver, sync_item): zlib's CRC-32, where the JavaScript hash would wake
-  //   TurboFan (node:zlib is then ~1.4 ms more for a command that loads node:stream anyway).
+  //   TurboFan; taken from zlib's binding, as node:zlib would load node:stream for it (~3.5 ms).
   const SUMS = {
     j: () => new vm.Script(unpack(SUM_CHUNK)).runInThisContext(),
-    // zlib's CRC-32 from its binding where Node still gives it: node:zlib would load node:stream
-    // (~3.5 ms of approver's run)
+    // (node:zlib only should a Node no longer give the binding through process.binding)
     z: () => {
       let z;
       try {
