@@ -303,24 +303,18 @@ chunks.push(...coldChunks);
 //   the 32-bit words of b[0..n), then of its last bytes; unrolled 64 words a turn.
 // - pmenomssl:save, the cache writer (saveCache, after the loader), compiled only at the end of a run
 //   that must write the code cache.
+/** Adds one such chunk; its index. */
+const rawChunk = (name, code) => chunks.push({ name, out: name, meta: { imports: [] }, raw: true, code }) - 1;
 const step = (x) => `{h=m(h^${x},16777619);h^=h>>>15}`;
-const SUM_CHUNK = chunks.length;
-chunks.push({
-  name: 'pmenomssl:sum',
-  out: 'pmenomssl:sum',
-  meta: { imports: [] },
-  raw: true,
-  code: `(function(b,n){if(b.byteOffset&3)b=new Uint8Array(b.subarray(0,n));const m=Math.imul,w=new Int32Array(b.buffer,b.byteOffset,n>>2);let h=n,i=0;for(;i<w.length-63;i+=64){${Array.from({ length: 64 }, (_, k) => step(`w[i+${k}]`)).join('')}}for(;i<w.length;)${step('w[i++]')}for(i=n&-4;i<n;)${step('b[i++]')}return h})`,
-});
-const SAVE_CHUNK = chunks.length;
-chunks.push({
-  name: 'pmenomssl:save',
-  out: 'pmenomssl:save',
-  meta: { imports: [] },
-  raw: true,
+const SUM_CHUNK = rawChunk(
+  'pmenomssl:sum',
+  `(function(b,n){if(b.byteOffset&3)b=new Uint8Array(b.subarray(0,n));const m=Math.imul,w=new Int32Array(b.buffer,b.byteOffset,n>>2);let h=n,i=0;for(;i<w.length-63;i+=64){${Array.from({ length: 64 }, (_, k) => step(`w[i+${k}]`)).join('')}}for(;i<w.length;)${step('w[i++]')}for(i=n&-4;i<n;)${step('b[i++]')}return h})`,
+);
+const SAVE_CHUNK = rawChunk(
+  'pmenomssl:save',
   // (an assignment, which the minifier keeps, made an expression again)
-  code: `(${(await transform(`module.exports=${saveCache};`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim().replace(/^module\.exports=(function[^]*);$/, '$1')})`,
-});
+  `(${(await transform(`module.exports=${saveCache};`, { loader: 'js', minify: true, legalComments: 'none', charset: 'ascii', target: 'node20' })).code.trim().replace(/^module\.exports=(function[^]*);$/, '$1')})`,
+);
 for (const c of chunks.slice(SUM_CHUNK)) if (!c.code.startsWith('(function')) throw new Error(`${c.name} is not a function expression: ${c.code.slice(0, 40)}`);
 // The code caches under var/ keep chunk texts as they are (read as they lie, not reversed byte by
 // byte first as they once were: 0.9 MB for sync_item). A scan of var/ for leaked private keys looks

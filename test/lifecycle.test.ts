@@ -49,6 +49,20 @@ async function decided(how: 'issue' | 'reject', pricelist: string, cn: string): 
   return item;
 }
 
+/** A RapidSSL certificate issued and handed over to BILLmanager: what a reopen starts from. */
+async function handedOver(cn: string): Promise<{ item: number; certId: number }> {
+  const item = await decided('issue', 'certificate-rapidssl-rapidssl', cn);
+  ok(await run('sync_item', item));
+  return { item, certId: Number((await params(item)).enom_certid) };
+}
+
+/** The customer's new CSR for the item, as BILLmanager keeps it; its text. */
+async function newCsr(item: number, cn: string): Promise<string> {
+  const { csr } = makeCsr(cn);
+  await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [csr, item]);
+  return csr;
+}
+
 async function params(item: number): Promise<Record<string, string>> {
   const [rows] = (await rig.db.query('SELECT intname, value FROM itemparam WHERE item = ?', [item])) as unknown as [{ intname: string; value: string }[]];
   return Object.fromEntries(rows.map((r) => [r.intname, r.value]));
@@ -412,13 +426,8 @@ describe('sync_item', () => {
 
 describe('reopen (reissue)', () => {
   it('RapidSSL: CertReissueCert with the current CSR, postreopen, status 3', async () => {
-    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue.example.com', { approver_email: 'admin@example.com' });
-    ok(await run('open', item));
-    const certId = Number((await params(item)).enom_certid);
-    sim.issue(certId);
-    ok(await run('sync_item', item));
-    const { csr } = makeCsr('reissue.example.com');
-    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [csr, item]);
+    const { item } = await handedOver('reissue.example.com');
+    const csr = await newCsr(item, 'reissue.example.com');
     const r = await run('reopen', item);
     ok(r);
     assert.deepEqual(r.enom, ['CertReissueCert']);
@@ -443,12 +452,8 @@ describe('reopen (reissue)', () => {
   });
 
   it('a retry after BILLmanager missed the answer does not ask ENOM again; after the hand-over, the same CSR is a new reissue', async () => {
-    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue-retry.example.com', { approver_email: 'admin@example.com' });
-    ok(await run('open', item));
-    const certId = Number((await params(item)).enom_certid);
-    sim.issue(certId);
-    ok(await run('sync_item', item));
-    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [makeCsr('reissue-retry.example.com').csr, item]);
+    const { item, certId } = await handedOver('reissue-retry.example.com');
+    await newCsr(item, 'reissue-retry.example.com');
     const earlier = sim.requestsFor('CertReissueCert').length;
     const reissues = () => sim.requestsFor('CertReissueCert').length - earlier;
 
@@ -472,12 +477,8 @@ describe('reopen (reissue)', () => {
   });
 
   it('a note of a reissue that is no longer under way does not stop a new one (the CA refused it; ENOM finished it)', async () => {
-    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue-stale.example.com', { approver_email: 'admin@example.com' });
-    ok(await run('open', item));
-    const certId = Number((await params(item)).enom_certid);
-    sim.issue(certId);
-    ok(await run('sync_item', item));
-    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [makeCsr('reissue-stale.example.com').csr, item]);
+    const { item, certId } = await handedOver('reissue-stale.example.com');
+    await newCsr(item, 'reissue-stale.example.com');
     // refused by the CA: the sync that reports it ends the note
     ok(await run('reopen', item));
     sim.reject(certId);
@@ -495,14 +496,9 @@ describe('reopen (reissue)', () => {
   });
 
   it('a changed CSR is sent even while an earlier reissue is noted', async () => {
-    const item = await certItem('certificate-rapidssl-rapidssl', 'reissue-csr.example.com', { approver_email: 'admin@example.com' });
-    ok(await run('open', item));
-    const certId = Number((await params(item)).enom_certid);
-    sim.issue(certId);
-    ok(await run('sync_item', item));
+    const { item } = await handedOver('reissue-csr.example.com');
     assert.equal((await runFailing('service.postreopen', 'reopen', item)).code, 1);
-    const { csr } = makeCsr('reissue-csr.example.com');
-    await rig.db.query('UPDATE certificate SET csr = ? WHERE item = ?', [csr, item]);
+    const csr = await newCsr(item, 'reissue-csr.example.com');
     const r = await run('reopen', item);
     // ENOM decides about a second reissue under way; we do not hide the new CSR from it
     assert.deepEqual(r.enom, ['CertReissueCert']);

@@ -121,7 +121,6 @@ export const markFailureTold = (item: number, certId: number) => setMarker(`fail
  * SHA-256). A retry of the same reopen (its post to BILLmanager failed) must not ask ENOM again.
  */
 export function reissueRequested(item: number): { certId: number; csr: string } | undefined {
-  if (!hasMarker(`reissued-${item}`)) return undefined;
   try {
     const m = /^([1-9][0-9]{0,9}) ([0-9a-f]{64})\n?$/.exec(readFileSync(markerFile(`reissued-${item}`), 'utf8'));
     return m ? { certId: Number(m[1]), csr: m[2]! } : undefined;
